@@ -1,0 +1,3 @@
+from secops.cli import main
+
+raise SystemExit(main())
