@@ -1,0 +1,128 @@
+"""The root config model. One YAML file; every error is reported as ``path:line:col: message``."""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from secops import yamlio
+from secops.errors import ConfigError, Issue
+from secops.sources.config import HttpSource, SourceSettings, SyslogSource
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HttpSettings(_Strict):
+    address: str = "127.0.0.1:8080"
+    public_url: str | None = None  # how operators reach the console; used in links and generatorURL
+
+
+class TokenEntry(_Strict):
+    name: str = Field(min_length=1)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    roles: list[Literal["ingest", "operator", "rule_editor", "auditor", "admin"]] = Field(min_length=1)
+
+
+class AuthSettings(_Strict):
+    tokens: list[TokenEntry] = Field(default_factory=list)
+
+
+class RulesSettings(_Strict):
+    paths: list[str] = Field(default_factory=lambda: ["./rules"])
+    local_paths: list[str] = Field(default_factory=list)  # site additions and overrides
+    watch: bool = True
+    expand: dict[str, list[str]] = Field(default_factory=dict)  # Sigma %placeholder% values
+
+
+class PipelineSettings(_Strict):
+    queue_max_records: int = Field(default=20_000, gt=0)
+    batch_max_records: int = Field(default=1_000, gt=0)
+    batch_max_seconds: float = Field(default=0.05, gt=0)
+    shutdown_deadline_seconds: float = Field(default=20.0, gt=0)
+    dead_letter_dir: str = "./var/deadletter"
+    external_zones: list[str] = Field(default_factory=lambda: ["internet"])
+    store_events: bool = True
+
+
+class LogSettings(_Strict):
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    format: Literal["json", "text"] = "json"
+
+
+def _zones(value: dict[str, list[str]]) -> dict[str, list[str]]:
+    for name, cidrs in value.items():
+        for cidr in cidrs:
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except ValueError as err:
+                raise ValueError(f"zone {name}: {err}") from err
+    return value
+
+
+class Settings(_Strict):
+    sources: dict[str, SourceSettings] = Field(default_factory=dict)
+    http: HttpSettings = HttpSettings()
+    zones: dict[str, list[str]] = Field(default_factory=dict)
+    store: dict[str, Any] = Field(default_factory=lambda: {"type": "sqlite", "path": "./var/secops.db"})
+    rules: RulesSettings = RulesSettings()
+    playbooks: dict[str, Any] = Field(default_factory=dict)
+    alertmanager: dict[str, Any] | None = None
+    alerting: dict[str, Any] = Field(default_factory=dict)
+    classification: dict[str, Any] = Field(default_factory=dict)
+    auth: AuthSettings = AuthSettings()
+    pipeline: PipelineSettings = PipelineSettings()
+    log: LogSettings = LogSettings()
+    state_dir: str = "./var"
+
+    @field_validator("zones")
+    @classmethod
+    def _check_zones(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        return _zones(value)
+
+
+EMBEDDED_DEFAULT: dict[str, Any] = {
+    "sources": {
+        "syslog": {"type": "syslog", "mode": "both", "address": "127.0.0.1:5514"},
+        "http": {"type": "http"},
+    },
+}
+
+
+def default_settings() -> Settings:
+    """The embedded default: SQLite under ./var, HTTP on 127.0.0.1:8080, syslog UDP+TCP on 127.0.0.1:5514."""
+    return Settings.model_validate(EMBEDDED_DEFAULT)
+
+
+def load_settings(path: str | Path | None) -> Settings:
+    """Load and validate a config file; ``None`` gives the embedded default. Raises ConfigError."""
+    if path is None:
+        return default_settings()
+    doc = yamlio.load_file(path)
+    if doc.data is None:
+        doc.data = {}
+    settings = yamlio.validate(Settings, doc)
+    issues = cross_check(settings, doc)
+    if any(i.level == "error" for i in issues):
+        raise ConfigError(issues)
+    return settings
+
+
+def cross_check(settings: Settings, doc: yamlio.Document) -> list[Issue]:
+    """Checks that span sections: one HTTP ingest source at most, no two listeners on one address."""
+    issues: list[Issue] = []
+    http_sources = [k for k, v in settings.sources.items() if isinstance(v, HttpSource)]
+    for extra in http_sources[1:]:
+        issues.append(doc.issue(("sources", extra), f"sources.{extra}: only one http source may be configured"))
+    seen: dict[str, str] = {}
+    for key, source in settings.sources.items():
+        if isinstance(source, SyslogSource):
+            if source.address in seen:
+                message = f"sources.{key}.address: {source.address} already used by {seen[source.address]}"
+                issues.append(doc.issue(("sources", key, "address"), message))
+            seen[source.address] = key
+    return issues
