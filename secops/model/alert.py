@@ -96,3 +96,63 @@ class ChangeKind(StrEnum):
 class AlertChange:
     kind: ChangeKind
     alert: Alert
+
+
+# -- plain-data form (snapshots, stores, the HTTP API) ------------------------------------------------------
+
+
+def alert_to_dict(alert: Alert) -> dict[str, object]:
+    """A JSON-ready mapping of ``alert``; ``alert_from_dict`` reverses it exactly."""
+    return {
+        "id": alert.id,
+        "fingerprint": alert.fingerprint,
+        "labels": dict(alert.labels),
+        "annotations": dict(alert.annotations),
+        "status": alert.status.value,
+        "starts_at": alert.starts_at,
+        "last_seen": alert.last_seen,
+        "ends_at": alert.ends_at,
+        "count": alert.count,
+        "event_ids": list(alert.event_ids),
+    }
+
+
+def _str_map(value: object, name: str) -> dict[str, str]:
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ValueError(f"{name}: expected a mapping of strings")
+    return dict(value)
+
+
+def _number(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{name}: expected a number")
+    return float(value)
+
+
+def alert_from_dict(data: Mapping[str, object]) -> Alert:
+    """Rebuild an Alert from ``alert_to_dict`` output; raises ValueError naming the bad field."""
+    try:
+        ident, fp, status = data["id"], data["fingerprint"], data["status"]
+        event_ids, count, ends_at = data.get("event_ids", []), data.get("count", 1), data.get("ends_at")
+    except KeyError as err:
+        raise ValueError(f"missing field {err.args[0]}") from err
+    if not isinstance(ident, str) or not isinstance(fp, str):
+        raise ValueError("id and fingerprint must be strings")
+    if not isinstance(event_ids, list) or not all(isinstance(e, str) for e in event_ids):
+        raise ValueError("event_ids: expected a list of strings")
+    if isinstance(count, bool) or not isinstance(count, int):
+        raise ValueError("count: expected an integer")
+    return Alert(
+        id=ident,
+        fingerprint=fp,
+        labels=_str_map(data.get("labels"), "labels"),
+        annotations=_str_map(data.get("annotations", {}), "annotations"),
+        status=AlertStatus(str(status)),
+        starts_at=_number(data.get("starts_at"), "starts_at"),
+        last_seen=_number(data.get("last_seen"), "last_seen"),
+        ends_at=None if ends_at is None else _number(ends_at, "ends_at"),
+        count=count,
+        event_ids=tuple(event_ids),
+    )
