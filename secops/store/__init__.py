@@ -1,0 +1,7 @@
+"""Incident store (SQLite default, Elasticsearch), hash-chained ledger, export and verification."""
+
+from secops.store.base import Store
+from secops.store.config import ElasticsearchStoreSettings, SqliteStoreSettings, StoreSettings
+from secops.store.factory import open_store
+
+__all__ = ["ElasticsearchStoreSettings", "SqliteStoreSettings", "Store", "StoreSettings", "open_store"]

@@ -1,0 +1,109 @@
+"""Plain-data forms of the values the store keeps, shared by backends, the journal and the export."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from secops.model.alert import Alert, AlertChange, AlertStatus, ChangeKind
+from secops.model.event import Event
+
+
+def dumps(value: Any) -> bytes:
+    """Canonical JSON: sorted keys, no spaces, UTF-8 (Chinese kept as is)."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+
+
+def loads(data: bytes | str) -> Any:
+    return orjson.loads(data)
+
+
+def event_to_dict(event: Event) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "source": event.source,
+        "timestamp": event.timestamp,
+        "received_at": event.received_at,
+        "fields": event.fields,
+        "flags": list(event.flags),
+    }
+
+
+def event_from_dict(d: Mapping[str, Any]) -> Event:
+    return Event(
+        id=str(d["id"]),
+        source=str(d["source"]),
+        timestamp=float(d["timestamp"]),
+        received_at=float(d["received_at"]),
+        fields=dict(d["fields"]),
+        flags=tuple(d.get("flags", ())),
+    )
+
+
+def alert_to_dict(alert: Alert) -> dict[str, Any]:
+    return {
+        "id": alert.id,
+        "fingerprint": alert.fingerprint,
+        "labels": dict(alert.labels),
+        "annotations": dict(alert.annotations),
+        "status": alert.status.value,
+        "starts_at": alert.starts_at,
+        "last_seen": alert.last_seen,
+        "ends_at": alert.ends_at,
+        "count": alert.count,
+        "event_ids": list(alert.event_ids),
+    }
+
+
+def alert_from_dict(d: Mapping[str, Any]) -> Alert:
+    ends_at = d.get("ends_at")
+    return Alert(
+        id=str(d["id"]),
+        fingerprint=str(d["fingerprint"]),
+        labels=dict(d["labels"]),
+        annotations=dict(d["annotations"]),
+        status=AlertStatus(d["status"]),
+        starts_at=float(d["starts_at"]),
+        last_seen=float(d["last_seen"]),
+        ends_at=None if ends_at is None else float(ends_at),
+        count=int(d.get("count", 1)),
+        event_ids=tuple(d.get("event_ids", ())),
+    )
+
+
+def change_to_dict(change: AlertChange) -> dict[str, Any]:
+    return {"kind": change.kind.value, "alert": alert_to_dict(change.alert)}
+
+
+def change_from_dict(d: Mapping[str, Any]) -> AlertChange:
+    return AlertChange(kind=ChangeKind(d["kind"]), alert=alert_from_dict(d["alert"]))
+
+
+def change_time(change: AlertChange) -> float:
+    """When a change happened: the end for a resolution, the last match otherwise."""
+    alert = change.alert
+    if change.kind is ChangeKind.RESOLVED and alert.ends_at is not None:
+        return alert.ends_at
+    return alert.last_seen
+
+
+def change_ledger_payload(change: AlertChange) -> dict[str, Any]:
+    """What the ledger records for an alert state change (labels and annotations are masked upstream)."""
+    a = change.alert
+    return {
+        "change": change.kind.value,
+        "alert_id": a.id,
+        "fingerprint": a.fingerprint,
+        "rule_id": a.labels.get("rule_id", ""),
+        "severity": a.labels.get("severity", ""),
+        "data_grade": a.labels.get("data_grade", ""),
+        "status": a.status.value,
+        "labels": dict(a.labels),
+        "summary": a.annotations.get("summary", ""),
+        "starts_at": a.starts_at,
+        "last_seen": a.last_seen,
+        "ends_at": a.ends_at,
+        "count": a.count,
+    }
