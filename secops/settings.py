@@ -9,8 +9,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from secops import yamlio
+from secops.alerting.config import AlertingSettings, AlertmanagerSettings
 from secops.errors import ConfigError, Issue
 from secops.sources.config import HttpSource, SourceSettings, SyslogSource
+from secops.store.config import SqliteStoreSettings, StoreSettings
 
 
 class _Strict(BaseModel):
@@ -68,11 +70,11 @@ class Settings(_Strict):
     sources: dict[str, SourceSettings] = Field(default_factory=dict)
     http: HttpSettings = HttpSettings()
     zones: dict[str, list[str]] = Field(default_factory=dict)
-    store: dict[str, Any] = Field(default_factory=lambda: {"type": "sqlite", "path": "./var/secops.db"})
+    store: StoreSettings = SqliteStoreSettings()
     rules: RulesSettings = RulesSettings()
     playbooks: dict[str, Any] = Field(default_factory=dict)
-    alertmanager: dict[str, Any] | None = None
-    alerting: dict[str, Any] = Field(default_factory=dict)
+    alertmanager: AlertmanagerSettings | None = None
+    alerting: AlertingSettings = AlertingSettings()
     classification: dict[str, Any] = Field(default_factory=dict)
     auth: AuthSettings = AuthSettings()
     pipeline: PipelineSettings = PipelineSettings()

@@ -112,7 +112,7 @@ def validation_issues(doc: Document, err: ValidationError, base: Sequence[str | 
     issues = []
     for e in err.errors(include_url=False):
         loc = _yaml_loc(doc, [*base, *e["loc"]])
-        message = e["msg"]
+        message = e["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
         if e["type"] == "extra_forbidden":
             line, col = doc.marks.get((*loc, "__key__"), doc.mark(loc))
             issues.append(Issue(doc.path, line, col, f"{_loc_text(loc)}: unknown option {loc[-1]!r}"))
