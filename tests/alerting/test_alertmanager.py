@@ -237,11 +237,11 @@ async def test_update_wakes_a_waiting_peer_at_once() -> None:
     await http.aclose()
 
 
-async def _until(condition: Callable[[], bool], what: str, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
+async def _until(condition: Callable[[], bool], what: str, deadline_seconds: float = 10) -> None:
+    deadline = time.monotonic() + deadline_seconds
     while not condition():
         if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
+            pytest.fail(f"timed out after {deadline_seconds}s waiting for {what}")
         await asyncio.sleep(0.02)
 
 
@@ -278,14 +278,14 @@ async def test_bad_generator_url_template_is_refused() -> None:
 # -- against a real Debian prometheus-alertmanager -------------------------------------------------------
 
 
-async def _webhook_alert(webhook: WebhookReceiver, status: str, timeout: float = 20) -> dict[str, Any]:
+async def _webhook_alert(webhook: WebhookReceiver, status: str, deadline_seconds: float = 20) -> dict[str, Any]:
     found: list[dict[str, Any]] = []
 
     def seen() -> bool:
         found[:] = [a for body in webhook.bodies() for a in body["alerts"] if a["status"] == status]
         return bool(found)
 
-    await _until(seen, f"a {status} notification at the webhook", timeout)
+    await _until(seen, f"a {status} notification at the webhook", deadline_seconds)
     return found[0]
 
 
