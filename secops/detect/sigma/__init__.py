@@ -1,0 +1,1 @@
+"""The Sigma rule language: wildcard strings, value modifiers, detection items and conditions."""
