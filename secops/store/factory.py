@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from secops.clock import Clock
 from secops.errors import SecopsError
-from secops.store.base import Store
+from secops.store.base import FullStore
 from secops.store.config import ElasticsearchStoreSettings, SqliteStoreSettings
 from secops.store.ledger import Signer
 from secops.telemetry.metrics import Metrics
@@ -18,13 +18,13 @@ def load_signer(settings: SqliteStoreSettings | ElasticsearchStoreSettings) -> S
 
 
 async def open_store(settings: SqliteStoreSettings | ElasticsearchStoreSettings, *, clock: Clock,
-                     metrics: Metrics | None = None) -> Store:
+                     metrics: Metrics | None = None) -> FullStore:
     """Open (and create if needed) the store; raises StoreUnavailable when the backend is unreachable."""
     signer = load_signer(settings)
     if isinstance(settings, SqliteStoreSettings):
         from secops.store.sqlite import SqliteStore
 
-        store: Store = await SqliteStore.open(settings, clock=clock, metrics=metrics, signer=signer)
+        store: FullStore = await SqliteStore.open(settings, clock=clock, metrics=metrics, signer=signer)
         if metrics is not None:
             metrics.store_up.set(1)
         return store

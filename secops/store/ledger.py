@@ -117,37 +117,54 @@ def _record_problem(rec: LedgerRecord, expect_seq: int, expect_prev: str) -> str
     return ""
 
 
-def verify_chain(
-    records: Iterable[LedgerRecord],
-    *,
-    anchor: ChainAnchor = ChainAnchor(),
-    head: ChainAnchor | None = None,
-    checkpoints: Iterable[Checkpoint] = (),
-) -> VerifyReport:
-    """Walk the chain from ``anchor``; the first record that fails names the first bad seq.
+class ChainVerifier:
+    """Feeds records in seq order from ``anchor``; the first one that fails names the first bad seq.
 
-    ``head`` (the last seq and hash the store recorded) and ``checkpoints`` catch a truncated tail.
+    Checkpoints (from the table, the sidecar file or a manifest) must agree with the records at their seq;
+    one beyond the last record, or a ``head`` past it, means the tail was truncated.
     """
-    by_seq = {c.seq: c for c in checkpoints}
-    prev, expect, checked = anchor.hash, anchor.seq + 1, 0
-    for rec in records:
-        problem = _record_problem(rec, expect, prev)
-        if not problem and rec.seq in by_seq and by_seq[rec.seq].hash != rec.hash:
+
+    def __init__(self, *, anchor: ChainAnchor = ChainAnchor(), checkpoints: Iterable[Checkpoint] = ()) -> None:
+        self.anchor = anchor
+        self._cps: dict[int, set[str]] = {}
+        for c in checkpoints:
+            self._cps.setdefault(c.seq, set()).add(c.hash)
+        self.prev, self.expect, self.checked = anchor.hash, anchor.seq + 1, 0
+
+    def feed(self, rec: LedgerRecord) -> VerifyReport | None:
+        problem = _record_problem(rec, self.expect, self.prev)
+        if not problem and rec.seq in self._cps and self._cps[rec.seq] != {rec.hash}:
             problem = "record differs from the checkpoint taken at this seq"
         if problem:
-            return VerifyReport(False, checked, min(expect, rec.seq) if rec.seq > 0 else expect, problem)
-        prev, expect, checked = rec.hash, expect + 1, checked + 1
-    last = expect - 1
-    beyond = [c.seq for c in by_seq.values() if c.seq > last]
-    if beyond:
-        return VerifyReport(False, checked, expect, f"ledger ends at seq {last} but a checkpoint exists "
-                                                    f"for seq {max(beyond)} (tail truncated)")
-    if head is not None and (head.seq != last or (last > anchor.seq and head.hash != prev)):
-        if head.seq > last:
-            return VerifyReport(False, checked, expect, f"ledger ends at seq {last}, head says {head.seq} "
-                                                        "(tail truncated)")
-        return VerifyReport(False, checked, head.seq, "ledger head does not match the last record")
-    return VerifyReport(True, checked)
+            bad = min(self.expect, rec.seq) if rec.seq > 0 else self.expect
+            return VerifyReport(False, self.checked, bad, problem)
+        self.prev, self.expect, self.checked = rec.hash, self.expect + 1, self.checked + 1
+        return None
+
+    def finish(self, head: ChainAnchor | None = None) -> VerifyReport:
+        last = self.expect - 1
+        beyond = [seq for seq in self._cps if seq > last]
+        if beyond:
+            return VerifyReport(False, self.checked, self.expect,
+                                f"ledger ends at seq {last} but a checkpoint exists for seq {max(beyond)} "
+                                "(tail truncated)")
+        if head is not None and head.seq > last:
+            return VerifyReport(False, self.checked, self.expect,
+                                f"ledger ends at seq {last}, its head says {head.seq} (tail truncated)")
+        if head is not None and (head.seq < last or (last > self.anchor.seq and head.hash != self.prev)):
+            return VerifyReport(False, self.checked, min(head.seq + 1, last),
+                                "ledger head does not match the last record")
+        return VerifyReport(True, self.checked)
+
+
+def verify_chain(records: Iterable[LedgerRecord], *, anchor: ChainAnchor = ChainAnchor(),
+                 head: ChainAnchor | None = None, checkpoints: Iterable[Checkpoint] = ()) -> VerifyReport:
+    v = ChainVerifier(anchor=anchor, checkpoints=checkpoints)
+    for rec in records:
+        failed = v.feed(rec)
+        if failed is not None:
+            return failed
+    return v.finish(head)
 
 
 # --- checkpoint signatures -----------------------------------------------------------------------

@@ -182,6 +182,18 @@ class SqliteStore:
             return led.anchor(conn), led.head(conn), sorted(cps.values(), key=lambda c: c.seq)
         return await self._run(state)
 
+    async def ledger_seq_range(self, start_ts: float, end_ts: float) -> tuple[int, int] | None:
+        """First and last seq of the contiguous slice from the first record at or after ``start_ts`` to
+        the last one before ``end_ts``; None when the range holds no record."""
+        def rng() -> tuple[int, int] | None:
+            conn = self._db()
+            first = conn.execute("SELECT MIN(seq) FROM ledger WHERE ts >= ? AND ts < ?",
+                                 (start_ts, end_ts)).fetchone()[0]
+            last = conn.execute("SELECT MAX(seq) FROM ledger WHERE ts >= ? AND ts < ?",
+                                (start_ts, end_ts)).fetchone()[0]
+            return None if first is None else (int(first), int(last))
+        return await self._run(rng)
+
     async def ledger_records(self, *, start_ts: float | None = None, end_ts: float | None = None,
                              after_seq: int = 0, limit: int = 5000) -> list[LedgerRecord]:
         """One page of records in seq order; page on with ``after_seq`` = last seq returned."""
@@ -219,6 +231,9 @@ class SqliteStore:
     async def write_classification_summaries(self, summaries: Sequence[ClassificationSummary]) -> None:
         if summaries:
             await self._run(self._tx, lambda c: inc.write_summaries(c, summaries))
+
+    async def classification_summaries(self, start: float, end: float) -> list[ClassificationSummary]:
+        return await self._run(lambda: inc.summaries(self._db(), start, end))
 
     async def query_incidents(self, query: IncidentQuery) -> IncidentPage:
         return await self._run(lambda: inc.query_incidents(self._db(), query))

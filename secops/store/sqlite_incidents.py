@@ -94,6 +94,13 @@ def write_summaries(conn: sqlite3.Connection, summaries: Sequence[Classification
          for s in summaries])
 
 
+def summaries(conn: sqlite3.Connection, start: float, end: float) -> list[ClassificationSummary]:
+    rows = conn.execute("SELECT bucket_start, source, grade, category, events, findings, distinct_subjects "
+                        "FROM classification_summaries WHERE bucket_start >= ? AND bucket_start < ? "
+                        "ORDER BY bucket_start, source, grade, category", (start, end)).fetchall()
+    return [ClassificationSummary(*r) for r in rows]
+
+
 # --- queries ------------------------------------------------------------------------------------------
 
 _STATE_SQL = {
