@@ -1,0 +1,142 @@
+"""The ``cef`` parser: ArcSight Common Event Format, with or without a syslog header in front.
+
+``CEF:Version|Device Vendor|Device Product|Device Version|Signature ID|Name|Severity|Extension``.
+Header fields escape ``\\|`` and ``\\\\``; extension values escape ``\\=``, ``\\\\``, ``\\n`` and ``\\r``.
+Known extension keys map to ECS names; the rest are kept as ``cef.extensions.<key>``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from secops.errors import ParseError
+from secops.parse.fields import coerce_ints, split_url
+from secops.parse.syslog import parse_header
+
+_EXTENSIONS: dict[str, str] = {
+    "src": "source.ip", "sourceAddress": "source.ip",
+    "dst": "destination.ip", "destinationAddress": "destination.ip",
+    "spt": "source.port", "sourcePort": "source.port",
+    "dpt": "destination.port", "destinationPort": "destination.port",
+    "smac": "source.mac", "sourceMacAddress": "source.mac",
+    "dmac": "destination.mac", "destinationMacAddress": "destination.mac",
+    "shost": "source.domain", "sourceHostName": "source.domain",
+    "dhost": "destination.domain", "destinationHostName": "destination.domain",
+    "suser": "user.name", "sourceUserName": "user.name",
+    "duser": "destination.user.name", "destinationUserName": "destination.user.name",
+    "sourceTranslatedAddress": "source.nat.ip", "sourceTranslatedPort": "source.nat.port",
+    "destinationTranslatedAddress": "destination.nat.ip", "destinationTranslatedPort": "destination.nat.port",
+    "proto": "network.transport", "transportProtocol": "network.transport",
+    "app": "network.protocol", "applicationProtocol": "network.protocol",
+    "act": "event.action", "deviceAction": "event.action",
+    "outcome": "event.outcome", "reason": "event.reason",
+    "msg": "message", "message": "message",
+    "request": "url.original", "requestURL": "url.original",
+    "requestMethod": "http.request.method",
+    "requestClientApplication": "user_agent.original",
+    "requestContext": "http.request.referrer",
+    "rt": "@timestamp", "deviceReceiptTime": "@timestamp",
+    "start": "event.start", "startTime": "event.start",
+    "end": "event.end", "endTime": "event.end",
+    "dvc": "observer.ip", "deviceAddress": "observer.ip",
+    "dvchost": "observer.hostname", "deviceHostName": "observer.hostname",
+    "fname": "file.name", "fileName": "file.name", "filePath": "file.path",
+    "fsize": "file.size", "fileSize": "file.size",
+    "sproc": "process.name", "sourceProcessName": "process.name",
+    "spid": "process.pid", "sourceProcessId": "process.pid",
+}
+_HEADER = ("cef.version", "observer.vendor", "observer.product", "observer.version", "event.code",
+           "cef.name", "cef.severity")
+_HEADER_FIELD = re.compile(r"((?:[^|\\]|\\.)*)\|", re.S)
+_HEADER_UNESCAPE = re.compile(r"\\([\\|])")
+_KEY = re.compile(r"(?<![^\s])([A-Za-z0-9_.\[\]-]{1,63})=")
+_VALUE_ESCAPE = re.compile(r"\\(.)", re.S)
+_VALUE_CHARS = {"n": "\n", "r": "\r", "t": "\t"}
+
+
+def _split_header(body: str) -> tuple[list[str], str]:
+    if "\\" not in body:
+        parts = body.split("|", 7)
+        if len(parts) == 8:
+            return parts[:7], parts[7]
+        if len(parts) == 7:
+            return parts, ""
+        raise ParseError("invalid_cef", f"{len(parts) - 1} header separators, expected 7")
+    fields: list[str] = []
+    pos = 0
+    while len(fields) < 7:
+        m = _HEADER_FIELD.match(body, pos)
+        if m is None:
+            if len(fields) == 6:
+                fields.append(body[pos:])
+                pos = len(body)
+                break
+            raise ParseError("invalid_cef", f"{len(fields)} header separators, expected 7")
+        fields.append(_HEADER_UNESCAPE.sub(r"\1", m.group(1)))
+        pos = m.end()
+    return fields, body[pos:]
+
+
+def _unescape_value(value: str) -> str:
+    return _VALUE_ESCAPE.sub(lambda m: _VALUE_CHARS.get(m.group(1), m.group(1)), value)
+
+
+def parse_extension(ext: str, out: dict[str, Any]) -> None:
+    """Parse ``key=value`` pairs separated by spaces; values run to the next unescaped ``key=``."""
+    matches = list(_KEY.finditer(ext))
+    if not matches:
+        if ext.strip():
+            raise ParseError("invalid_cef", "extension without key=value pairs")
+        return
+    for i, m in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(ext)
+        value = ext[m.end():end].rstrip()
+        if "\\" in value:
+            value = _unescape_value(value)
+        key = m.group(1)
+        out[_EXTENSIONS.get(key) or "cef.extensions." + key] = value
+
+
+def _header(parts: list[str], out: dict[str, Any]) -> None:
+    version = parts[0].strip()
+    if not version.isdigit():
+        raise ParseError("invalid_cef", "CEF version is not a number")
+    for name, value in zip(_HEADER, parts, strict=True):
+        if value:
+            out[name] = value
+    out["cef.version"] = version
+    severity = parts[6].strip()
+    if severity.isdigit():
+        out["event.severity"] = int(severity)
+
+
+def parse_cef_body(body: str, out: dict[str, Any]) -> None:
+    """Parse the text after ``CEF:`` into ``out``."""
+    parts, ext = _split_header(body)
+    _header(parts, out)
+    parse_extension(ext, out)
+    if "message" not in out and parts[5]:
+        out["message"] = parts[5]
+    original = out.get("url.original")
+    if type(original) is str:
+        split_url(original, out)
+    proto = out.get("network.transport")
+    if type(proto) is str:
+        out["network.transport"] = proto.lower()
+    coerce_ints(out)
+
+
+def parse_cef(text: str) -> dict[str, Any]:
+    """Parse one CEF record, optionally behind a syslog header."""
+    start = text.find("CEF:")
+    if start < 0:
+        raise ParseError("invalid_cef", "no 'CEF:' marker")
+    out: dict[str, Any] = {}
+    if text[:start].strip():
+        try:
+            out, _ = parse_header(text[:start])
+        except ParseError:
+            out = {}
+    parse_cef_body(text[start + 4:], out)
+    return out

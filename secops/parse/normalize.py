@@ -1,0 +1,139 @@
+"""Normalization after parsing: event time, ``event.original``, network zones and direction.
+
+Zones come from the ``zones:`` config (zone name -> CIDRs). The most specific CIDR containing an address
+names its zone. Zones listed as ``external`` (default ``internet``) are outside; every other zone is
+inside. ``network.direction`` follows ECS: inside -> inside is ``internal``, inside -> outside
+``outbound``, outside -> inside ``inbound``, outside -> outside ``external``; it is only set when both
+addresses fall in a zone and the parser did not already set it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from secops.errors import ConfigError, Issue
+from secops.parse.timeparse import MAX_EPOCH, format_utc, parse_time
+
+_CACHE_MAX = 65536
+_MISS = object()
+_Table = list[tuple[int, dict[int, str]]]
+
+
+def _tables(zones: Mapping[str, Sequence[str]]) -> tuple[_Table, _Table]:
+    by_version: dict[int, dict[int, dict[int, str]]] = {4: {}, 6: {}}
+    issues: list[Issue] = []
+    for zone, cidrs in zones.items():
+        if isinstance(cidrs, str):
+            issues.append(Issue(f"zones.{zone}", 0, 0, "expected a list of CIDRs, got a string"))
+            continue
+        for cidr in cidrs:
+            try:
+                net = ipaddress.ip_network(cidr, strict=True)
+            except (ValueError, TypeError) as err:
+                issues.append(Issue(f"zones.{zone}", 0, 0, f"invalid CIDR {cidr!r}: {err}"))
+                continue
+            table = by_version[net.version].setdefault(net.prefixlen, {})
+            key = int(net.network_address) >> (net.max_prefixlen - net.prefixlen)
+            other = table.get(key)
+            if other is not None and other != zone:
+                issues.append(Issue(f"zones.{zone}", 0, 0, f"CIDR {cidr} is also in zone {other!r}"))
+            table[key] = zone
+    if issues:
+        raise ConfigError(issues)
+
+    def ordered(tables: dict[int, dict[int, str]], bits: int) -> _Table:
+        return [(bits - plen, tables[plen]) for plen in sorted(tables, reverse=True)]
+
+    return ordered(by_version[4], 32), ordered(by_version[6], 128)
+
+
+class ZoneMap:
+    """Longest-prefix match of IPv4/IPv6 addresses onto named zones, memoised per address string."""
+
+    def __init__(self, zones: Mapping[str, Sequence[str]], external: Collection[str] = ("internet",)) -> None:
+        self.names = tuple(zones)
+        self.external = frozenset(external)
+        self._v4, self._v6 = _tables(zones)
+        self._cache: dict[str, str | None] = {}
+
+    def zone(self, ip: str) -> str | None:
+        """The zone of ``ip`` (text), or None when it is not an address or in no zone."""
+        cached = self._cache.get(ip, _MISS)
+        if cached is not _MISS:
+            return cached  # type: ignore[return-value]
+        zone = self._lookup(ip)
+        if len(self._cache) >= _CACHE_MAX:
+            self._cache.clear()
+        self._cache[ip] = zone
+        return zone
+
+    def _lookup(self, ip: str) -> str | None:
+        try:
+            addr = ipaddress.ip_address(ip.strip("[]"))
+        except ValueError:
+            return None
+        if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+            addr = addr.ipv4_mapped
+        value = int(addr)
+        for shift, table in self._v4 if addr.version == 4 else self._v6:
+            zone = table.get(value >> shift)
+            if zone is not None:
+                return zone
+        return None
+
+    def direction(self, source_zone: str, destination_zone: str) -> str:
+        """ECS ``network.direction`` between two zones."""
+        outside_src = source_zone in self.external
+        outside_dst = destination_zone in self.external
+        if outside_src:
+            return "external" if outside_dst else "inbound"
+        return "outbound" if outside_dst else "internal"
+
+
+def _timezone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as err:
+        raise ConfigError([Issue("timezone", 0, 0, f"unknown time zone {name!r}")]) from err
+
+
+class Normalizer:
+    """Adds ``@timestamp`` (ISO 8601 UTC), ``event.original``, zones and ``network.direction``.
+
+    ``local_timezone`` is where timestamps without an offset were written (default Asia/Shanghai).
+    """
+
+    def __init__(self, zones: ZoneMap, *, local_timezone: str = "Asia/Shanghai") -> None:
+        self.zones = zones
+        self.local = _timezone(local_timezone)
+
+    def event_time(self, value: object, received_at: float) -> float:
+        """Epoch seconds of a ``@timestamp`` value; ``received_at`` when absent or unparsable."""
+        if not (math.isfinite(received_at) and 0.0 <= received_at < MAX_EPOCH):
+            received_at = 0.0
+        if value is None:
+            return received_at
+        t = parse_time(value, received_at=received_at, local=self.local)
+        return received_at if t is None else t
+
+    def normalize(self, fields: dict[str, Any], *, raw: str, received_at: float) -> tuple[float, dict[str, Any]]:
+        """Fill in the normalized fields (in place) and return ``(event_time, fields)``. Never raises."""
+        t = self.event_time(fields.get("@timestamp"), received_at)
+        fields["@timestamp"] = format_utc(t)
+        fields["event.original"] = raw
+        source = fields.get("source.ip")
+        destination = fields.get("destination.ip")
+        zone_of = self.zones.zone
+        src_zone = zone_of(source) if type(source) is str else None
+        dst_zone = zone_of(destination) if type(destination) is str else None
+        if src_zone is not None:
+            fields["source.zone"] = src_zone
+        if dst_zone is not None:
+            fields["destination.zone"] = dst_zone
+            if src_zone is not None and "network.direction" not in fields:
+                fields["network.direction"] = self.zones.direction(src_zone, dst_zone)
+        return t, fields
