@@ -12,13 +12,13 @@ from typing import Any
 
 import httpx
 import uvicorn
+from prometheus_client import disable_created_metrics
 
 from secops.alerting.alertmanager import AlertmanagerClient, build_client
 from secops.alerting.state import AlertBook
 from secops.api.app import build_app
 from secops.api.auth import TokenBook, TokenEntry
 from secops.api.health import Readiness
-from secops.api.ingest import HttpIngest
 from secops.clock import Clock, SystemClock
 from secops.deadletter import DeadLetter
 from secops.errors import StoreUnavailable
@@ -28,6 +28,7 @@ from secops.pipeline import Batch, Pipeline
 from secops.processing import Processor, source_formats
 from secops.settings import Settings
 from secops.sources import SOURCES, Source, SourceContext
+from secops.sources.http import HttpIngest
 from secops.store.base import Store
 from secops.store.factory import open_store
 from secops.telemetry.metrics import Metrics
@@ -161,6 +162,7 @@ class Daemon:
         self._stop.set()
 
     async def run(self) -> int:
+        disable_created_metrics()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):

@@ -120,6 +120,7 @@ def cross_check(settings: Settings, doc: yamlio.Document) -> list[Issue]:
     http_sources = [k for k, v in settings.sources.items() if isinstance(v, HttpSource)]
     for extra in http_sources[1:]:
         issues.append(doc.issue(("sources", extra), f"sources.{extra}: only one http source may be configured"))
+    issues.extend(_format_issues(settings, doc))
     seen: dict[str, str] = {}
     for key, source in settings.sources.items():
         if isinstance(source, SyslogSource):
@@ -127,4 +128,17 @@ def cross_check(settings: Settings, doc: yamlio.Document) -> list[Issue]:
                 message = f"sources.{key}.address: {source.address} already used by {seen[source.address]}"
                 issues.append(doc.issue(("sources", key, "address"), message))
             seen[source.address] = key
+    return issues
+
+
+def _format_issues(settings: Settings, doc: yamlio.Document) -> list[Issue]:
+    from secops.parse import ParserOptions, options_problems
+
+    issues = []
+    for key, source in settings.sources.items():
+        options = ParserOptions(format=source.format, log_format=source.log_format,
+                                encoding=None if source.encoding == "utf-8" else source.encoding)
+        for problem in options_problems(options):
+            where = "log_format" if "log_format" in problem else "format"
+            issues.append(doc.issue(("sources", key, where), f"sources.{key}.{where}: {problem}"))
     return issues

@@ -9,7 +9,6 @@ pipeline answers 429 and a stopping daemon 503, both with Retry-After: nothing i
 from __future__ import annotations
 
 import asyncio
-import itertools
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -17,53 +16,11 @@ from starlette.routing import Route
 
 from secops.model.event import RawEvent, Ticket
 from secops.pipeline import ShuttingDown
-from secops.sources.base import SOURCES, SourceContext, SourceTelemetry
-from secops.sources.config import HttpSource
+from secops.sources.http import HttpIngest
 
 
 class BodyTooLarge(Exception):
     pass
-
-
-class HttpIngest:
-    """The ``http`` source: it has no socket of its own; the API server's ingest route feeds it."""
-
-    def __init__(self, key: str, settings: HttpSource, ctx: SourceContext) -> None:
-        self.key = key
-        self.settings = settings
-        self.ctx = ctx
-        self.telemetry = SourceTelemetry(key, ctx)
-        self._accepting = True
-        self._closing = asyncio.Event()
-        self._seq = itertools.count()
-
-    @property
-    def ready(self) -> bool:
-        return self._accepting
-
-    @property
-    def accepting(self) -> bool:
-        return self._accepting and self.ctx.pipeline.accepting
-
-    def stop_intake(self) -> None:
-        self._accepting = False
-
-    async def close(self) -> None:
-        self._accepting = False
-        self._closing.set()
-
-    async def run(self) -> None:
-        self.telemetry.up(True)
-        try:
-            await self._closing.wait()
-        finally:
-            self.telemetry.up(False)
-
-    def position(self, idempotency_key: str | None) -> str:
-        return f"key:{idempotency_key}" if idempotency_key else f"req:{self.ctx.clock.now():.6f}:{next(self._seq)}"
-
-
-SOURCES.add("http", HttpIngest)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:

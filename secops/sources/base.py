@@ -60,8 +60,9 @@ class SourceTelemetry:
         self._up = ctx.metrics.source_up.labels(key)
         self._up.set(0)
 
-    def received(self, count: int = 1) -> None:
-        self._received.inc(count)
+    def received(self) -> None:
+        """A delivery arrived. Records are counted in ``events_received_total`` by the pipeline after
+        splitting, so a message carrying many events counts each of them."""
         self._last.set(self._ctx.clock.now())
 
     def up(self, value: bool) -> None:
@@ -69,11 +70,13 @@ class SourceTelemetry:
 
     def reject(self, reason: str, detail: str, raw: bytes, position: str = "") -> None:
         """Count and dead-letter input that never becomes a record (oversized line, bad framing)."""
+        self._received.inc()
         self._ctx.metrics.events_rejected_total.labels(self.key, reason).inc()
         self._ctx.dead_letter.write([Rejected(self.key, reason, detail, raw, self._ctx.clock.now(), position)])
 
-    def dropped(self, count: int = 1) -> None:
-        self._ctx.metrics.events_dropped_total.labels(self.key).inc(count)
+    def dropped(self) -> None:
+        self._received.inc()
+        self._ctx.metrics.events_dropped_total.labels(self.key).inc()
 
 
 class Backoff:
