@@ -20,8 +20,7 @@ from secops.alerting.state import AlertBook
 from secops.clock import FakeClock, SystemClock
 from secops.model.alert import AlertChange, Detection, Severity
 from secops.telemetry.metrics import Metrics
-
-from .conftest import AlertmanagerPeer, WebhookReceiver
+from tests.alerting.peers import Alertmanager, WebhookReceiver
 
 PEERS = ["http://am-a:9093", "http://am-b:9093/prefix/"]
 
@@ -289,7 +288,7 @@ async def _webhook_alert(webhook: WebhookReceiver, status: str, deadline_seconds
     return found[0]
 
 
-async def _with_client(peer: AlertmanagerPeer, body: Callable[[AlertmanagerClient], Awaitable[None]]) -> None:
+async def _with_client(peer: Alertmanager, body: Callable[[AlertmanagerClient], Awaitable[None]]) -> None:
     async with httpx.AsyncClient() as http:
         client = AlertmanagerClient([peer.url], client=http, clock=SystemClock())
         task = asyncio.create_task(client.run(), name="am-run")
@@ -302,7 +301,7 @@ async def _with_client(peer: AlertmanagerPeer, body: Callable[[AlertmanagerClien
 
 
 async def test_real_alertmanager_notifies_firing_then_resolved(
-    alertmanager: AlertmanagerPeer, webhook: WebhookReceiver
+    alertmanager: Alertmanager, webhook: WebhookReceiver
 ) -> None:
     book = AlertBook()
     clock = SystemClock()
