@@ -209,6 +209,7 @@ class AlertmanagerClient:
         finally:
             sleeper.cancel()
             waker.cancel()
+            await asyncio.gather(sleeper, waker, return_exceptions=True)  # reap them, even on cancel
 
     async def _send_due(self, peer: _Peer) -> bool:
         self._prune()

@@ -10,9 +10,10 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest, start_http_server
 
 from secops.telemetry.metrics import Metrics
 
@@ -92,8 +93,8 @@ def test_every_rule_has_a_firing_and_a_silent_unit_test() -> None:
         assert any(not e for e in expectations), f"{rule['alert']}: no test where it must stay silent"
 
 
-def sample_scrape() -> bytes:
-    """A scrape of a Metrics registry populated with one sample of every metric family."""
+def sample_metrics() -> Metrics:
+    """A Metrics registry populated with one sample of every metric family."""
     m = Metrics(CollectorRegistry())
     m.events_received_total.labels("syslog").inc(10)
     m.events_rejected_total.labels("syslog", "bad_json").inc()
@@ -113,14 +114,26 @@ def sample_scrape() -> bytes:
     m.notifications_total.labels("alertmanager", "sent").inc()
     m.store_backlog.set(0)
     m.store_up.set(1)
-    return generate_latest(m.registry)
+    return m
 
 
-def test_promtool_check_metrics_accepts_a_secops_scrape() -> None:
-    scrape = sample_scrape()
-    result = promtool("check", "metrics", stdin=scrape)
+def sample_scrape() -> bytes:
+    return generate_latest(sample_metrics().registry)
+
+
+def test_promtool_check_metrics_accepts_a_live_secops_scrape() -> None:
+    metrics = sample_metrics()
+    server, thread = start_http_server(0, addr="127.0.0.1", registry=metrics.registry)
+    try:
+        response = httpx.get(f"http://127.0.0.1:{server.server_port}/metrics", timeout=5)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    response.raise_for_status()
+    result = promtool("check", "metrics", stdin=response.content)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert b"secops_alerts_active" in scrape
+    assert b'secops_alerts_active{grade="L3",severity="high"} 1.0' in response.content
 
 
 def test_promtool_check_metrics_would_catch_a_bad_name() -> None:
