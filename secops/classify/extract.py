@@ -1,0 +1,150 @@
+"""From text to findings: normalize, one multi-pattern scan per batch, validators on candidates only,
+field hints and context words for confidence, overlap resolution."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from secops.classify.detectors.base import (
+    ANTI_HINT_PENALTY,
+    CONTEXT_BONUS,
+    HINT_BONUS,
+    Detector,
+    Params,
+    Shape,
+    Verdict,
+)
+from secops.classify.hints import HintIndex, key_before
+from secops.classify.masking import mask
+from secops.classify.normalize import normalize
+from secops.classify.scanner import Match, Scanner
+from secops.classify.types import Hit
+
+
+@dataclass(frozen=True, slots=True)
+class Active:
+    """A detector with the settings a rule pack gave it."""
+
+    detector: Detector
+    category: str
+    variants: Mapping[str, str] = field(default_factory=dict)  # variant -> category
+    hints: frozenset[str] = frozenset()
+    anti_hints: frozenset[str] = frozenset()
+    context: tuple[str, ...] = ()
+    context_window_chars: int = 24
+    min_confidence: float = 0.5
+    params: Params = field(default_factory=dict)
+    sensitive: Mapping[str, bool] = field(default_factory=dict)  # category -> sensitive-PI flag
+
+    @property
+    def name(self) -> str:
+        return self.detector.name
+
+
+_LAST_VALUE = re.compile(r"[=:\"' \t]")
+_SCANNERS: dict[tuple[tuple[Shape, ...], str], Scanner] = {}
+
+
+def scanner_for(shapes: tuple[Shape, ...], engine: str) -> Scanner:
+    """Compiling a hyperscan database takes seconds; identical shape sets share one (bounded cache)."""
+    key = (shapes, engine)
+    if key not in _SCANNERS:
+        if len(_SCANNERS) >= 8:
+            _SCANNERS.pop(next(iter(_SCANNERS)))
+        _SCANNERS[key] = Scanner(shapes, engine=engine)
+    return _SCANNERS[key]
+
+
+class Extractor:
+    def __init__(self, active: Sequence[Active], *, engine: str = "auto") -> None:
+        self.active = tuple(active)
+        shapes: list[Shape] = []
+        self._owner: list[int] = []
+        for index, a in enumerate(self.active):
+            for shape in a.detector.shapes_for(a.hints, a.context):
+                shapes.append(shape)
+                self._owner.append(index)
+        self.scanner = scanner_for(tuple(shapes), engine)
+        self.hint_index = HintIndex({a.name: a.hints for a in self.active},
+                                    {a.name: a.anti_hints for a in self.active})
+
+    def extract(self, texts: Sequence[str]) -> list[list[Hit]]:
+        encoded = [normalize(t).encode("utf-8", "replace") for t in texts]
+        per_text: list[list[tuple[int, Hit, Match]]] = [[] for _ in texts]
+        for m in self.scanner.scan(encoded):
+            found = self._candidate(encoded[m.text], m)
+            if found is not None:
+                per_text[m.text].append(found)
+        return [_resolve(items) for items in per_text]
+
+    def _candidate(self, buf: bytes, m: Match) -> tuple[int, Hit, Match] | None:
+        shape = self.scanner.shapes[m.shape]
+        a = self.active[self._owner[m.shape]]
+        value = buf[m.start:m.end].decode("utf-8", "ignore")
+        if shape.masked:
+            if not a.detector.validate_masked(value):
+                return None
+            if not shape.exclusive:  # key-led shape: show the value, not the key
+                value = _LAST_VALUE.split(value)[-1]
+            hit = Hit(a.name, a.category, value, value, 1.0, masked=True,
+                      sensitive=a.sensitive.get(a.category, False))
+            return a.detector.priority, hit, m
+        verdict = a.detector.validate(value, a.params)
+        if verdict is None:
+            return None
+        confidence = verdict.confidence
+        if confidence < a.min_confidence or a.anti_hints:
+            confidence = self._with_evidence(buf, m.start, a, confidence)
+            if confidence < a.min_confidence:
+                return None
+        return a.detector.priority, self._hit(a, verdict, confidence), m
+
+    def _with_evidence(self, buf: bytes, start: int, a: Active, confidence: float) -> float:
+        before = buf[max(0, start - 96):start].decode("utf-8", "ignore")
+        pro, con = self.hint_index.lookup(key_before(before, len(before)))
+        if a.name in pro:
+            confidence += HINT_BONUS
+        elif a.name in con:
+            return confidence - ANTI_HINT_PENALTY
+        if a.context:
+            window = before[-a.context_window_chars:].lower()
+            if any(word in window for word in a.context):
+                confidence += CONTEXT_BONUS
+        return min(confidence, 1.0)
+
+    @staticmethod
+    def _hit(a: Active, verdict: Verdict, confidence: float) -> Hit:
+        category = a.variants.get(verdict.variant, a.category) if verdict.variant else a.category
+        return Hit(a.name, category, verdict.value, mask(a.name, verdict.value), confidence,
+                   identity=verdict.identity, birth=verdict.birth, region=verdict.region,
+                   sensitive=a.sensitive.get(category, False))
+
+
+def _resolve(items: list[tuple[int, Hit, Match]]) -> list[Hit]:
+    """Overlapping values of exclusive shapes: the higher-priority detector keeps the span. Key-led shapes
+    (which contain their key) never conflict."""
+    if len(items) < 2:
+        return [hit for _, hit, _ in items]
+    kept: list[tuple[int, int]] = []
+    out: list[Hit] = []
+    for _, hit, m in sorted(items, key=lambda x: (-x[0], x[2].start)):
+        if m.exclusive:
+            if any(m.start < e and s < m.end for s, e in kept):
+                continue
+            kept.append((m.start, m.end))
+        out.append(hit)
+    return out
+
+
+def default_active() -> list[Active]:
+    """Every registered detector with its built-in settings (no rule pack)."""
+    from secops.classify.detectors import DETECTORS
+
+    out = []
+    for name in DETECTORS:
+        d = DETECTORS.get(name)
+        out.append(Active(d, d.category, hints=d.hints, anti_hints=d.anti_hints, context=d.context,
+                          min_confidence=d.min_confidence, params={**d.params, "hints": d.hints}))
+    return out

@@ -1,0 +1,92 @@
+"""Field-name hints: the key token just before a value (``"sfzh":"``, ``sfzh=``, ``SFZH='``, ``<sfzh>``).
+
+Keys are matched as whole tokens after splitting snake_case, camelCase, dots and ``[]``; never as
+substrings (``lxdh`` turns up inside base64 blobs). Role prefixes (``djr`` 登记人, ``czr`` 操作人, ...) are
+stripped, so ``djrsfzh`` is a resident-ID field. Chinese keys match when they end with a hint
+(``申请人身份证号`` ends with ``身份证号``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+_KEY_BEFORE = re.compile(
+    r"(?:^|[^A-Za-z0-9_.\-\[\]\u4e00-\u9fa5])"
+    r"(?P<key>[A-Za-z_@][A-Za-z0-9_.\-\[\]]{0,48}|[\u4e00-\u9fa5]{1,12})"
+    r"[\"']?[ \t]{0,2}(?:[=:]|\"?[ \t]*=>)[ \t]{0,2}[\"']?[ \t]{0,2}$"
+)
+_XML_BEFORE = re.compile(r"<(?P<key>[A-Za-z_][A-Za-z0-9_.\-]{0,48})>$")
+_SPLIT = re.compile(r"[._\-\[\]@]+")
+_CAMEL = re.compile(r"[a-z0-9]+|[A-Z][a-z0-9]*")
+ROLE_PREFIXES = ("djr", "czr", "fddbr", "fr", "lxr", "hz", "br", "jhr", "sqr", "brlxr")
+WINDOW_CHARS = 64
+
+
+def key_before(text: str, start: int) -> str:
+    """The key token right before ``text[start]``, or "" when the value does not follow a key."""
+    window = text[max(0, start - WINDOW_CHARS):start]
+    m = _KEY_BEFORE.search(window) or _XML_BEFORE.search(window)
+    return m.group("key") if m else ""
+
+
+def key_tokens(key: str) -> frozenset[str]:
+    """Lower-cased whole tokens of a field name, their concatenation, and role-prefix-stripped forms."""
+    if not key.isascii():
+        return frozenset({key})
+    parts: list[str] = []
+    for chunk in _SPLIT.split(key):
+        parts.extend(p.lower() for p in _CAMEL.findall(chunk))
+    tokens = set(parts)
+    if parts:
+        tokens.add("".join(parts))
+        tokens.add(parts[-1])
+    for token in list(tokens):
+        for prefix in ROLE_PREFIXES:
+            if token.startswith(prefix) and len(token) > len(prefix) + 1:
+                tokens.add(token[len(prefix):])
+    return frozenset(tokens)
+
+
+class HintIndex:
+    """Maps a field name to the detectors it hints at (and those it argues against), with a bounded cache."""
+
+    def __init__(self, hints: Mapping[str, Iterable[str]], anti: Mapping[str, Iterable[str]],
+                 *, max_cache: int = 4096) -> None:
+        self._ascii: dict[str, set[str]] = {}
+        self._han: list[tuple[str, str]] = []
+        self._anti: dict[str, set[str]] = {}
+        for detector, words in hints.items():
+            for word in words:
+                if word.isascii():
+                    self._ascii.setdefault(word.lower(), set()).add(detector)
+                else:
+                    self._han.append((word, detector))
+        for detector, words in anti.items():
+            for word in words:
+                self._anti.setdefault(word.lower(), set()).add(detector)
+        self._cache: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        self._max_cache = max_cache
+
+    def lookup(self, key: str) -> tuple[frozenset[str], frozenset[str]]:
+        """(detectors hinted, detectors argued against) by field name ``key``."""
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._compute(key)
+            if len(self._cache) >= self._max_cache:
+                self._cache.clear()
+            self._cache[key] = hit
+        return hit
+
+    def _compute(self, key: str) -> tuple[frozenset[str], frozenset[str]]:
+        if not key:
+            return frozenset(), frozenset()
+        if not key.isascii():
+            return frozenset(d for word, d in self._han if key.endswith(word)), frozenset()
+        tokens = key_tokens(key)
+        pro: set[str] = set()
+        con: set[str] = set()
+        for token in tokens:
+            pro |= self._ascii.get(token, set())
+            con |= self._anti.get(token, set())
+        return frozenset(pro), frozenset(con - pro)

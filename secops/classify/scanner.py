@@ -1,0 +1,172 @@
+"""One linear-time multi-pattern scan over a batch of texts.
+
+hyperscan (SOM_LEFTMOST) where available, google-re2 otherwise. Boundary guards are consuming character
+classes (neither engine has lookaround); the batch buffer starts and ends with a newline so every guard
+consumes exactly one character, which the scanner trims off again. For each shape and start offset only
+the longest end is kept (hyperscan reports every end offset).
+"""
+
+from __future__ import annotations
+
+import logging
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import re2 as _re2
+
+from secops.classify.detectors.base import Shape
+from secops.errors import SecopsError
+
+_hs: Any
+try:  # hyperscan wheels exist for x86_64 only; RE2 is the fallback elsewhere
+    import hyperscan as _hs
+except ImportError:  # pragma: no cover - depends on the platform
+    _hs = None
+
+log = logging.getLogger(__name__)
+
+GUARDS = {
+    "alnum": "[^0-9A-Za-z]",
+    "alnum_dot": "[^0-9A-Za-z.]",
+    "digit": "[^0-9]",
+    "value": "[\\s\"'&,;<>|]",
+    "han": "[^\\x{4e00}-\\x{9fa5}]",
+    "address": "[^\\x{4e00}-\\x{9fa5}0-9A-Za-z#\\-]",
+    "hexcolon": "[^0-9A-Za-z:]",
+    "none": "",
+}
+
+
+class PatternError(SecopsError):
+    """A shape cannot run in linear time (or at all) on the scan engines."""
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    shape: int
+    text: int  # index of the text in the batch
+    start: int  # byte offsets of the value (guards trimmed) within that text's UTF-8 encoding
+    end: int
+    exclusive: bool = True
+
+
+def wrap(shape: Shape) -> str:
+    if shape.left not in GUARDS or shape.right not in GUARDS:
+        raise PatternError(f"unknown boundary guard {shape.left!r}/{shape.right!r}; valid: {', '.join(GUARDS)}")
+    return f"{GUARDS[shape.left]}(?:{shape.pattern}){GUARDS[shape.right]}"
+
+
+def _utf8_len(buf: bytes, pos: int) -> int:
+    b = buf[pos]
+    return 1 if b < 0x80 else 2 if b < 0xE0 else 3 if b < 0xF0 else 4
+
+
+def _last_char_len(buf: bytes, end: int) -> int:
+    n = 1
+    while n < 4 and end - n > 0 and 0x80 <= buf[end - n] < 0xC0:
+        n += 1
+    return n
+
+
+def check_linear(pattern: str, *, utf8: bool = True, caseless: bool = False) -> str | None:
+    """Why ``pattern`` is refused (backreferences, lookaround, ...), or None when both engines accept it."""
+    if _hs is not None:
+        flags = _hs.HS_FLAG_SOM_LEFTMOST | (_hs.HS_FLAG_UTF8 if utf8 else 0)
+        flags |= _hs.HS_FLAG_CASELESS if caseless else 0
+        try:
+            db = _hs.Database()
+            db.compile(expressions=[pattern.encode()], ids=[0], elements=1, flags=[flags])
+        except _hs.error as err:
+            return f"not linear-time safe (hyperscan): {err}"
+    try:
+        options = _re2.Options()
+        options.log_errors = False
+        _re2.compile(pattern, options=options)
+    except Exception as err:  # re2 raises its own error type; any refusal is the answer
+        return f"not linear-time safe (RE2): {err}"
+    return None
+
+
+class Scanner:
+    """Scans many texts with all shapes in one engine call per batch."""
+
+    def __init__(self, shapes: Sequence[Shape], *, engine: str = "auto") -> None:
+        self.shapes = tuple(shapes)
+        self.engine = "hyperscan" if engine in ("auto", "hyperscan") and _hs is not None else "re2"
+        self._wrapped = [wrap(s) for s in self.shapes]
+        self._db: Any = self._compile_hs() if self.engine == "hyperscan" else None
+        self._re2: list[Any] = [] if self.engine == "hyperscan" else self._compile_re2()
+
+    def _compile_hs(self) -> Any:
+        assert _hs is not None
+        flags = []
+        for shape in self.shapes:
+            f = _hs.HS_FLAG_SOM_LEFTMOST | (_hs.HS_FLAG_UTF8 if shape.utf8 else 0)
+            flags.append(f | (_hs.HS_FLAG_CASELESS if shape.caseless else 0))
+        db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
+        try:
+            db.compile(expressions=[w.encode() for w in self._wrapped], ids=list(range(len(self.shapes))),
+                       elements=len(self.shapes), flags=flags)
+        except _hs.error as err:
+            raise PatternError(f"hyperscan refused the detector shapes: {err}") from err
+        return db
+
+    def _compile_re2(self) -> list[Any]:
+        options = _re2.Options()
+        options.log_errors = False
+        compiled = []
+        for shape in self.shapes:
+            left = GUARDS[shape.left]
+            right = GUARDS[shape.right]
+            prefix = "(?i)" if shape.caseless else ""
+            # the right guard is looked at in Python so adjacent values can share one separator
+            compiled.append((_re2.compile(f"{prefix}{left}({shape.pattern})", options=options),
+                             _re2.compile(f"{prefix}{right}" if right else "", options=options)))
+        return compiled
+
+    def scan(self, texts: Sequence[bytes]) -> list[Match]:
+        buf = b"\n" + b"\n".join(texts) + b"\n"
+        starts = []
+        pos = 1
+        for t in texts:
+            starts.append(pos)
+            pos += len(t) + 1
+        raw = self._scan_hs(buf) if self.engine == "hyperscan" else self._scan_re2(buf)
+        out = []
+        for (sid, s), e in raw.items():
+            i = bisect_right(starts, s) - 1
+            base = starts[i]
+            if e > base + len(texts[i]):
+                continue
+            out.append(Match(sid, i, s - base, e - base, self.shapes[sid].exclusive))
+        out.sort(key=lambda m: (m.text, m.start))
+        return out
+
+    def _scan_hs(self, buf: bytes) -> dict[tuple[int, int], int]:
+        ends: dict[tuple[int, int], int] = {}
+        shapes = self.shapes
+
+        def on_match(sid: int, start: int, end: int, flags: int, ctx: object) -> None:
+            shape = shapes[sid]
+            if shape.left != "none":
+                start += _utf8_len(buf, start) if shape.utf8 else 1
+            if shape.right != "none":
+                end -= _last_char_len(buf, end) if shape.utf8 else 1
+            key = (sid, start)
+            if ends.get(key, -1) < end:
+                ends[key] = end
+
+        self._db.scan(buf, match_event_handler=on_match)
+        return ends
+
+    def _scan_re2(self, buf: bytes) -> dict[tuple[int, int], int]:
+        ends: dict[tuple[int, int], int] = {}
+        for sid, (regex, right) in enumerate(self._re2):
+            for m in regex.finditer(buf):
+                s, e = m.span(1)
+                if right is not None and self.shapes[sid].right != "none" and not right.match(buf, e):
+                    continue
+                ends[(sid, s)] = max(e, ends.get((sid, s), -1))
+        return ends

@@ -1,0 +1,57 @@
+"""Value types of classification: one finding (``Hit``) and the verdict on one event (``Classification``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One detected value. ``value`` and ``identity`` are raw and never leave classification: use
+    ``masked_value`` (display) and keyed hashes (counting)."""
+
+    detector: str
+    category: str
+    value: str
+    masked_value: str
+    confidence: float
+    masked: bool = False  # the log already carried a desensitised form
+    identity: str = ""
+    birth: dt.date | None = None
+    region: str = ""
+    sensitive: bool = False
+
+    def __repr__(self) -> str:  # never print the raw value
+        return f"Hit({self.detector}, {self.masked_value!r}, {self.confidence:.2f}, masked={self.masked})"
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    grade: str
+    category: str | None
+    findings: Mapping[str, int] = field(default_factory=dict)  # raw values per detector
+    masked_findings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # masked samples
+    already_masked: Mapping[str, int] = field(default_factory=dict)  # desensitised values seen in the log
+    subjects: int = 0  # distinct people in this event
+    rules: tuple[str, ...] = ()  # rules that decided the grade
+    matched_rules: tuple[str, ...] = ()  # every rule that matched
+    detectors: tuple[str, ...] = ()  # detectors whose findings decided the grade
+    tags: tuple[str, ...] = ()
+    explanation: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "grade": self.grade,
+            "category": self.category,
+            "findings": dict(self.findings),
+            "masked_findings": {k: list(v) for k, v in self.masked_findings.items()},
+            "already_masked": dict(self.already_masked),
+            "subjects": self.subjects,
+            "rules": list(self.rules),
+            "detectors": list(self.detectors),
+            "tags": list(self.tags),
+            "explanation": self.explanation,
+        }
