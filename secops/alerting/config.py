@@ -6,18 +6,15 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from secops.alerting.severity import GradeSeverityConfig, GradeSeverityPolicy
-
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class RuleAlerting(_Strict):
-    """Per-rule overrides under ``alerting.rules.<rule_id>``."""
+    """Per-rule overrides under ``alerting.rules.<rule_id>`` (a site's tuning without editing the rule)."""
 
     quiet_seconds: float | None = Field(default=None, gt=0)
-    severity_from_grade: GradeSeverityConfig | None = None
 
 
 class AlertingSettings(_Strict):
@@ -39,7 +36,6 @@ class AlertingSettings(_Strict):
     history_seconds: float = Field(default=3600.0, gt=0)
     max_active_alerts: int = Field(default=50_000, gt=0)
     max_event_ids: int = Field(default=20, ge=0)
-    severity_from_grade: GradeSeverityConfig = GradeSeverityConfig()
     rules: dict[str, RuleAlerting] = Field(default_factory=dict)
 
     def quiet_for(self, rule_id: str, detection_quiet_seconds: float) -> float:
@@ -48,12 +44,6 @@ class AlertingSettings(_Strict):
         if override is not None and override.quiet_seconds is not None:
             return override.quiet_seconds
         return detection_quiet_seconds if detection_quiet_seconds > 0 else self.quiet_seconds
-
-    def severity_policy(self, rule_id: str) -> GradeSeverityPolicy:
-        override = self.rules.get(rule_id)
-        if override is not None and override.severity_from_grade is not None:
-            return override.severity_from_grade.policy()
-        return self.severity_from_grade.policy()
 
 
 class AlertmanagerSettings(_Strict):

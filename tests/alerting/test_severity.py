@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from secops.alerting.config import AlertingSettings
 from secops.alerting.severity import (
     DEFAULT_POLICY,
     GradeSeverityConfig,
@@ -54,10 +53,8 @@ def test_disabled_policy_never_escalates() -> None:
     assert policy.apply(Severity.LOW, "CORE") is Severity.LOW
 
 
-def test_per_rule_policy_from_settings() -> None:
-    settings = AlertingSettings.model_validate(
-        {"rules": {"bulk-export": {"severity_from_grade": {"step_up_grades": ["L3", "L4"], "steps": 2}}}}
-    )
-    assert settings.severity_policy("bulk-export").apply(Severity.LOW, "L3") is Severity.HIGH
-    assert settings.severity_policy("other").apply(Severity.LOW, "L3") is Severity.LOW
-    assert settings.severity_policy("other").apply(Severity.LOW, "L4") is Severity.MEDIUM
+def test_rule_policy_from_yaml_form() -> None:
+    policy = GradeSeverityConfig.model_validate({"step_up_grades": ["L3", "L4"], "steps": 2}).policy()
+    assert policy.apply(Severity.LOW, "L3") is Severity.HIGH
+    assert policy.apply(Severity.LOW, "L2") is Severity.LOW
+    assert policy.apply(Severity.LOW, "CORE") is Severity.CRITICAL
