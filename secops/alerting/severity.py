@@ -1,8 +1,8 @@
 """Severity from data grade: a rule's base severity, raised by the grade of the data involved.
 
 The default policy follows the issue: one step up when ``data.grade`` is L4, critical at IMP or CORE.
-A rule can carry its own policy (``secops: severity_from_grade:`` in the rule, or ``alerting.rules`` in
-the config). Apply it exactly once, where the Detection is built: the step-up is not idempotent.
+A rule carries its own policy in its ``secops:`` extension. Apply it exactly once, where the Detection is
+built (the detection engine does): the step-up is not idempotent, so the alert book does not apply it.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def apply_grade_severity(detection: Detection, policy: GradeSeverityPolicy = DEF
 
 
 class GradeSeverityConfig(BaseModel):
-    """YAML form of a GradeSeverityPolicy (``severity_from_grade:``)."""
+    """YAML form of a GradeSeverityPolicy."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
