@@ -18,7 +18,7 @@ from secops.alerting.alertmanager import AlertmanagerClient, build_client, label
 from secops.alerting.config import AlertmanagerSettings
 from secops.alerting.state import AlertBook
 from secops.clock import FakeClock, SystemClock
-from secops.model.alert import AlertChange, Detection, Severity
+from secops.model.alert import AlertChange, ChangeKind, Detection, Severity
 from secops.telemetry.metrics import Metrics
 from tests.alerting.peers import Alertmanager, WebhookReceiver
 
@@ -326,3 +326,45 @@ async def test_real_alertmanager_notifies_firing_then_resolved(
     await _with_client(alertmanager, scenario)
     statuses = [body["status"] for body in webhook.bodies()]
     assert statuses.index("firing") < statuses.index("resolved")
+
+
+async def test_restart_resends_the_alert_without_a_second_page(
+    alertmanager: Alertmanager, webhook: WebhookReceiver
+) -> None:
+    clock = SystemClock()
+    book = AlertBook()
+    changes = fire(book, clock.now())
+
+    async def first_run(client: AlertmanagerClient) -> None:
+        client.update(changes)
+        await _webhook_alert(webhook, "firing")
+
+    await _with_client(alertmanager, first_run)
+    blob = book.snapshot()
+
+    restarted = AlertBook()
+    restarted.restore(blob)
+    async with httpx.AsyncClient() as http:
+        before = await _am_alert(http, alertmanager)
+        client = AlertmanagerClient([alertmanager.url], client=http, clock=clock)
+        client.update([AlertChange(ChangeKind.UPDATED, a) for a in restarted.active()])
+        assert await client.send_pending()
+        after = await _am_alert(http, alertmanager)
+    assert after["startsAt"] == before["startsAt"]  # the same alert, not a new one
+    assert after["endsAt"] > before["endsAt"]  # kept alive by the resend
+    # Absence check: three group_interval periods (1 s each) pass without a second notification.
+    def firing_count() -> int:
+        return len([a for body in webhook.bodies() for a in body["alerts"] if a["status"] == "firing"])
+
+    for _ in range(30):  # 30 x 0.1 s, leaving early if a second page arrives
+        if firing_count() != 1:
+            break
+        await asyncio.sleep(0.1)
+    assert firing_count() == 1
+
+
+async def _am_alert(http: httpx.AsyncClient, peer: Alertmanager) -> dict[str, Any]:
+    response = await http.get(f"{peer.url}/api/v2/alerts")
+    response.raise_for_status()
+    (alert,) = response.json()
+    return dict(alert)
