@@ -7,6 +7,7 @@ import pwd
 import shutil
 import signal
 import subprocess
+import tempfile
 from pathlib import Path
 
 from tests.support.net import free_port, port_open, wait_until
@@ -15,13 +16,17 @@ MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 
 
 class Mosquitto:
-    def __init__(self, directory: Path, port: int | None = None) -> None:
-        self.directory = directory
+    def __init__(self, directory: Path | None = None, port: int | None = None) -> None:
+        # mosquitto drops to user "mosquitto" when started as root, and pytest's tmp dirs are 0700 root:
+        # give it a directory of its own that it can reach
+        self.directory = directory or Path(tempfile.mkdtemp(prefix="secops-mosquitto-"))
+        self.directory.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.directory, 0o755)
         self.port = port or free_port()
         self.proc: subprocess.Popen[bytes] | None = None
-        self.data = directory / "data"
-        self.conf = directory / "mosquitto.conf"
-        self.log = directory / "mosquitto.log"
+        self.data = self.directory / "data"
+        self.conf = self.directory / "mosquitto.conf"
+        self.log = self.directory / "mosquitto.log"
 
     def start(self) -> Mosquitto:
         if not Path(MOSQUITTO).exists():

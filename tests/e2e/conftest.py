@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+import shutil
+
+import pytest
+
+from tests.support.mosquitto import Mosquitto
+
+
+@pytest.fixture
+def mosquitto() -> Iterator[Mosquitto]:
+    broker = Mosquitto().start()
+    try:
+        yield broker
+    finally:
+        broker.stop()
+        shutil.rmtree(broker.directory, ignore_errors=True)
