@@ -22,7 +22,7 @@ CSV_HEADER = ["seq", "time_utc", "kind", "alert_id", "rule_id", "severity", "dat
 
 
 def iso_utc(ts: float) -> str:
-    return dt.datetime.fromtimestamp(ts, tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return dt.datetime.fromtimestamp(ts, tz=dt.UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def parse_time(text: str) -> float:
@@ -56,9 +56,9 @@ def _actor(p: dict[str, Any]) -> str:
     return ""
 
 
-def readable(rec: LedgerRecord) -> list[str]:
+def readable(rec: LedgerRecord, body: dict[str, Any] | None = None) -> list[str]:
     """The derived columns of one record (everything but ``body`` and ``hash``)."""
-    p = loads(rec.body).get("payload", {})
+    p = (body if body is not None else loads(rec.body)).get("payload", {})
     if not isinstance(p, dict):
         p = {}
     return [str(rec.seq), iso_utc(rec.ts), rec.kind, str(p.get("alert_id", "")), str(p.get("rule_id", "")),
@@ -66,25 +66,25 @@ def readable(rec: LedgerRecord) -> list[str]:
             str(p.get("summary", p.get("reason", "")))]
 
 
-def csv_row(rec: LedgerRecord) -> list[str]:
-    return [*readable(rec), rec.body.decode(), rec.hash]
+def csv_row(rec: LedgerRecord, body: dict[str, Any] | None = None) -> list[str]:
+    return [*readable(rec, body), rec.body.decode(), rec.hash]
 
 
-def jsonl_line(rec: LedgerRecord) -> bytes:
-    cols = dict(zip(CSV_HEADER, readable(rec), strict=False))
+def jsonl_line(rec: LedgerRecord, body: dict[str, Any] | None = None) -> bytes:
+    cols = dict(zip(CSV_HEADER, readable(rec, body), strict=False))
     cols["seq"] = rec.seq  # type: ignore[assignment]
     cols["body"] = rec.body.decode()
     cols["hash"] = rec.hash
     return dumps(cols) + b"\n"
 
 
-def record_from_body(body: str, hash_: str) -> LedgerRecord:
-    """Rebuild a record from a bundle row; raises ValueError when ``body`` is not a ledger record."""
+def record_from_body(body: str, hash_: str) -> tuple[LedgerRecord, dict[str, Any]]:
+    """Rebuild a record (and its parsed body) from a bundle row; ValueError when it is not a record."""
     raw = body.encode()
     d = loads(raw)
     if not isinstance(d, dict):
         raise ValueError("body is not a JSON object")
-    return LedgerRecord(int(d["seq"]), float(d["ts"]), str(d["kind"]), raw, hash_)
+    return LedgerRecord(int(d["seq"]), float(d["ts"]), str(d["kind"]), raw, hash_), d
 
 
 def manifest_message(manifest: dict[str, Any]) -> bytes:

@@ -89,18 +89,22 @@ def change_time(change: AlertChange) -> float:
     return alert.last_seen
 
 
+_IDENTITY = frozenset({"alertname", "rule_id", "severity", "data_grade"})
+
+
 def change_ledger_payload(change: AlertChange) -> dict[str, Any]:
     """What the ledger records for an alert state change (labels and annotations are masked upstream)."""
     a = change.alert
+    labels = a.labels
     return {
         "change": change.kind.value,
         "alert_id": a.id,
         "fingerprint": a.fingerprint,
-        "rule_id": a.labels.get("rule_id", ""),
-        "severity": a.labels.get("severity", ""),
-        "data_grade": a.labels.get("data_grade", ""),
-        "status": a.status.value,
-        "labels": dict(a.labels),
+        "alertname": labels.get("alertname", ""),
+        "rule_id": labels.get("rule_id", ""),
+        "severity": labels.get("severity", ""),
+        "data_grade": labels.get("data_grade", ""),
+        "group": {k: v for k, v in labels.items() if k not in _IDENTITY},
         "summary": a.annotations.get("summary", ""),
         "starts_at": a.starts_at,
         "last_seen": a.last_seen,

@@ -96,16 +96,17 @@ def check_kind(kind: str) -> str:
 
 def make_record(seq: int, ts: float, kind: str, payload: Mapping[str, Any], prev: str) -> LedgerRecord:
     body = dumps({"kind": kind, "payload": payload, "prev": prev, "seq": seq, "ts": ts})
-    return LedgerRecord(seq=seq, ts=ts, kind=kind, body=body, hash=hashlib.sha256(body).hexdigest())
+    return LedgerRecord(seq, ts, kind, body, hashlib.sha256(body).hexdigest())
 
 
-def _record_problem(rec: LedgerRecord, expect_seq: int, expect_prev: str) -> str:
+def _record_problem(rec: LedgerRecord, expect_seq: int, expect_prev: str, body: Any = None) -> str:
     if hashlib.sha256(rec.body).hexdigest() != rec.hash:
         return "record hash does not match its content"
-    try:
-        body = loads(rec.body)
-    except ValueError:
-        return "record body is not JSON"
+    if body is None:
+        try:
+            body = loads(rec.body)
+        except ValueError:
+            return "record body is not JSON"
     if not isinstance(body, dict):
         return "record body is not a JSON object"
     if body.get("seq") != rec.seq or body.get("kind") != rec.kind or body.get("ts") != rec.ts:
@@ -131,8 +132,9 @@ class ChainVerifier:
             self._cps.setdefault(c.seq, set()).add(c.hash)
         self.prev, self.expect, self.checked = anchor.hash, anchor.seq + 1, 0
 
-    def feed(self, rec: LedgerRecord) -> VerifyReport | None:
-        problem = _record_problem(rec, self.expect, self.prev)
+    def feed(self, rec: LedgerRecord, body: dict[str, Any] | None = None) -> VerifyReport | None:
+        """Check the next record (``body``: its parsed body, when the caller has it already)."""
+        problem = _record_problem(rec, self.expect, self.prev, body)
         if not problem and rec.seq in self._cps and self._cps[rec.seq] != {rec.hash}:
             problem = "record differs from the checkpoint taken at this seq"
         if problem:

@@ -32,27 +32,39 @@ ON CONFLICT (id) DO UPDATE SET status = excluded.status, last_seen = excluded.la
 """
 
 
+def _existing(conn: sqlite3.Connection, ids: list[str]) -> set[tuple[str, str, float, int]]:
+    found: set[tuple[str, str, float, int]] = set()
+    for i in range(0, len(ids), 500):
+        chunk = ids[i: i + 500]
+        rows = conn.execute("SELECT alert_id, kind, at, count FROM alert_history WHERE alert_id IN "
+                            f"({', '.join('?' * len(chunk))})", chunk)
+        found.update((str(a), str(k), float(t), int(c)) for a, k, t, c in rows)
+    return found
+
+
 def write_changes(conn: sqlite3.Connection, lw: LedgerWriter, changes: Sequence[AlertChange],
                   now: float) -> int:
     """Store changes not seen before (keyed by alert, kind, time and count); return how many were new."""
-    new = 0
+    seen = _existing(conn, sorted({c.alert.id for c in changes}))
+    new: list[tuple[AlertChange, tuple[str, str, float, int], str]] = []
     for change in changes:
         a = change.alert
-        doc = dumps(alert_to_dict(a)).decode()
-        seq = lw.next_seq
-        cur = conn.execute(
-            "INSERT OR IGNORE INTO alert_history (alert_id, kind, at, count, doc, ledger_seq) "
-            "VALUES (?, ?, ?, ?, ?, ?)", (a.id, change.kind.value, change_time(change), a.count, doc, seq))
-        if cur.rowcount == 0:
-            continue
-        lw.stage(now, LedgerKind.ALERT, change_ledger_payload(change))
-        labels = a.labels
-        conn.execute(_UPSERT_ALERT, (
-            a.id, a.fingerprint, labels.get("rule_id", ""), labels.get("alertname", ""),
-            labels.get("severity", ""), labels.get("data_grade", ""), a.status.value, a.starts_at,
-            a.last_seen, a.ends_at, a.count, doc, now))
-        new += 1
-    return new
+        key = (a.id, change.kind.value, change_time(change), a.count)
+        if key not in seen:
+            seen.add(key)
+            new.append((change, key, dumps(alert_to_dict(a)).decode()))
+    records = lw.stage_many(now, LedgerKind.ALERT, [change_ledger_payload(c) for c, _, _ in new])
+    conn.executemany("INSERT INTO alert_history (alert_id, kind, at, count, doc, ledger_seq) "
+                     "VALUES (?, ?, ?, ?, ?, ?)", [(*key, doc, r.seq) for (_, key, doc), r in zip(new, records,
+                                                                                                   strict=True)])
+    rows = []
+    for change, _, doc in new:
+        a, labels = change.alert, change.alert.labels
+        rows.append((a.id, a.fingerprint, labels.get("rule_id", ""), labels.get("alertname", ""),
+                     labels.get("severity", ""), labels.get("data_grade", ""), a.status.value, a.starts_at,
+                     a.last_seen, a.ends_at, a.count, doc, now))
+    conn.executemany(_UPSERT_ALERT, rows)
+    return len(new)
 
 
 def record_notification(conn: sqlite3.Connection, lw: LedgerWriter, n: NotificationAttempt) -> int:

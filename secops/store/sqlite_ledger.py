@@ -65,6 +65,21 @@ class LedgerWriter:
         self._staged = ChainAnchor(rec.seq, rec.hash)
         return rec
 
+    def stage_many(self, ts: float, kind: str, payloads: list[Mapping[str, Any]]) -> list[LedgerRecord]:
+        """Stage several records of one kind in one ``executemany``."""
+        check_kind(kind)
+        prev, seq, records = self._staged.hash, self._staged.seq, []
+        for payload in payloads:
+            seq += 1
+            rec = make_record(seq, ts, kind, payload, prev)
+            records.append(rec)
+            prev = rec.hash
+        self._conn.executemany("INSERT INTO ledger (seq, ts, kind, body, hash) VALUES (?, ?, ?, ?, ?)",
+                               [(r.seq, r.ts, r.kind, r.body, r.hash) for r in records])
+        if records:
+            self._staged = ChainAnchor(records[-1].seq, records[-1].hash)
+        return records
+
     def write_head(self) -> None:
         """Call inside the transaction after the last ``stage``."""
         if self._staged != self.head:

@@ -95,14 +95,17 @@ def _rows(path: Path, fmt: str) -> Iterator[tuple[int, Any]]:
                 yield n, None
 
 
-def _row_record(fmt: str, row: Any) -> LedgerRecord | None:
-    """The ledger record a row carries, if every readable column matches it."""
+_BODY, _HASH = CSV_HEADER.index("body"), CSV_HEADER.index("hash")
+
+
+def _row_record(fmt: str, row: Any) -> tuple[LedgerRecord, dict[str, Any]] | None:
+    """The ledger record a row carries (and its parsed body), if every readable column matches it."""
     try:
         if fmt == "csv":
-            rec = record_from_body(row[CSV_HEADER.index("body")], row[CSV_HEADER.index("hash")])
-            return rec if csv_row(rec) == row else None
-        rec = record_from_body(row["body"], row["hash"])
-        return rec if loads(jsonl_line(rec)) == row else None
+            rec, body = record_from_body(row[_BODY], row[_HASH])
+            return (rec, body) if csv_row(rec, body) == row else None
+        rec, body = record_from_body(row["body"], row["hash"])
+        return (rec, body) if loads(jsonl_line(rec, body)) == row else None
     except (ValueError, KeyError, TypeError, IndexError):
         return None
 
@@ -114,12 +117,12 @@ def _check_rows(bundle: Path, fmt: str, chain: dict[str, Any], report: BundleRep
            for c in chain.get("checkpoints", [])]
     v = ChainVerifier(anchor=anchor, checkpoints=cps)
     for line, row in _rows(bundle / DATA_FILES[fmt], fmt):
-        rec = _row_record(fmt, row) if row is not None else None
-        if rec is None:
+        found = _row_record(fmt, row) if row is not None else None
+        if found is None:
             report.first_bad_seq = v.expect
             report.problems.append(f"line {line}: row does not match its ledger record (altered cell or line)")
             return
-        failed = v.feed(rec)
+        failed = v.feed(*found)
         if failed is not None:
             report.first_bad_seq = failed.first_bad_seq
             report.problems.append(f"line {line}: {failed.problem}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from secops.model.alert import Alert, AlertChange, AlertStatus, ChangeKind, alert_id, fingerprint
 from secops.model.event import Event
 
@@ -21,7 +23,7 @@ def alert(i: int, *, status: AlertStatus = AlertStatus.FIRING, t0: float = 1_767
           count: int = 1) -> Alert:
     labels = {"alertname": f"敏感数据外发-{i % 7}", "rule_id": f"rule-{i % 5}",
               "severity": SEVERITIES[i % 4], "data_grade": GRADES[i % 4], "source_ip": f"10.0.{i % 250}.x"}
-    fp = fingerprint(labels)
+    fp = _fingerprint(tuple(sorted(labels.items())))
     starts = t0 + i
     return Alert(
         id=alert_id(fp, starts), fingerprint=fp, labels=labels,
@@ -37,3 +39,8 @@ def fired(i: int, **kw: object) -> AlertChange:
 
 def resolved(i: int) -> AlertChange:
     return AlertChange(ChangeKind.RESOLVED, alert(i, status=AlertStatus.RESOLVED))
+
+
+@lru_cache(maxsize=4096)
+def _fingerprint(items: tuple[tuple[str, str], ...]) -> str:
+    return fingerprint(dict(items))
