@@ -64,10 +64,10 @@ class LabelMasker:
         detector = _DETECTOR_OF.get(name)
         if detector == "ip":
             detector = "ipv6" if ":" in value else "ipv4"
-        if self._mask is not None and detector is not None:
+        if self._mask is not None:
             try:
-                return f"{self._mask(detector, value)}~{self._hash(value)}"
-            except (KeyError, ValueError):
+                return f"{self._mask(detector or 'generic', value)}~{self._hash(value)}"
+            except (KeyError, ValueError, IndexError):
                 pass
         return f"h:{self._hash(value)}"
 

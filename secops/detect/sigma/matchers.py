@@ -183,7 +183,7 @@ class FieldRefValue:
         return False
 
 
-def _datetime(raw: Any) -> datetime | None:
+def parse_datetime(raw: Any) -> datetime | None:
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         return datetime.fromtimestamp(float(raw), UTC)
     try:
@@ -211,7 +211,7 @@ class TimePartValue:
     inner: ValueMatcher
 
     def __call__(self, raw: Any, text: str, low: str, view: EventView) -> bool:
-        moment = _datetime(raw)
+        moment = parse_datetime(raw)
         if moment is None:
             return False
         number = TIME_PARTS[self.part](moment)
