@@ -190,6 +190,9 @@ class PlaybookRunner:
             incident = hashlib.sha256(f"{key}\x00{now}\x00{a.id}".encode()).hexdigest()[:20]
             g = GroupState(incident, pb.id, key, {n: a.labels.get(n, "") for n in names}, now,
                            next_at=now + pb.model.group_wait_seconds)
+            previous = self._previous(key)
+            if previous is not None:  # flapping is counted across instances of the same group
+                g.flap = {fp: list(times) for fp, times in previous.flap.items()}
             g.note(now, "opened", pb.id)
             self.groups[incident] = g
         entry = g.alerts.get(a.id)
@@ -199,6 +202,10 @@ class PlaybookRunner:
         else:
             entry.annotations, entry.last_seen, entry.count = dict(a.annotations), a.last_seen, a.count
         self._dirty.add(g.incident)
+
+    def _previous(self, key: str, before: GroupState | None = None) -> GroupState | None:
+        older = [g for g in self.groups.values() if g.key == key and g is not before and g.phase == "resolved"]
+        return max(older, key=lambda g: g.created_at) if older else None
 
     def _resolve_entry(self, g: GroupState, pb: Playbook, alert_id: str, ends_at: float, now: float) -> None:
         entry = g.alerts[alert_id]
@@ -219,8 +226,9 @@ class PlaybookRunner:
         if len(times) >= flap.transitions and not g.flapping:
             g.flapping = True
             g.note(now, "flapping", f"{len(times)} transitions")
-            self._pending += [(g, t) for t in targets_for_paged(g, self.pset, kind="flapping", template="flapping",
-                                                                step_ref=f"flap{int(now)}")]
+            source = g if g.paged else (self._previous(g.key, before=g) or g)
+            self._pending += [(g, t) for t in targets_for_paged(source, self.pset, kind="flapping",
+                                                                template="flapping", step_ref=f"flap{int(now)}")]
             self._ledger_later("playbook", {"event": "flapping", "incident": g.incident, "playbook": g.playbook,
                                             "transitions": len(times)})
 
@@ -261,6 +269,8 @@ class PlaybookRunner:
 
     def _held(self, g: GroupState, pb: Playbook, now: float) -> bool:
         """Muted by time intervals or silenced: the machine waits (pages are delayed, not dropped)."""
+        if g.flapping:
+            return True  # one flapping notice went out; nothing more until it settles
         iv = self.pset.intervals
         if pb.model.active_time_intervals and not iv.any_active(pb.model.active_time_intervals, now):
             return True
