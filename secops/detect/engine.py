@@ -105,20 +105,22 @@ class DetectionEngine:
         return self._watermark
 
     # -- matching ---------------------------------------------------------------------------------
-    def _candidates(self, fields: Mapping[str, Any]) -> Sequence[int]:
-        return self._c.index.candidates(fields) if self._prefilter else range(len(self._c.ruleset.rules))
+    def _candidates(self, view: EventView) -> Sequence[int]:
+        if not self._prefilter:
+            return range(len(self._c.ruleset.rules))
+        return self._c.index.candidates(view.fields, view.source)
 
     def _match(self, view: EventView) -> list[SigmaRule]:
         rules = self._c.ruleset.rules
         dm = self._dm
         out: list[SigmaRule] = []
         if dm is None:
-            for i in self._candidates(view.fields):
+            for i in self._candidates(view):
                 if rules[i].matches(view):
                     out.append(rules[i])
             return out
         dm.event()
-        for i in self._candidates(view.fields):
+        for i in self._candidates(view):
             rule = rules[i]
             started = time.perf_counter()
             hit = rule.matches(view)

@@ -60,10 +60,14 @@ class PrefilterIndex:
             automaton.make_automaton()
             self._automaton = automaton
 
-    def candidates(self, fields: Mapping[str, Any]) -> list[int]:
+    def candidates(self, fields: Mapping[str, Any], source: str = "") -> list[int]:
+        """``source`` is the event's source id (the ``secops.source`` field when the event has none)."""
         found: set[int] = set(self._always)
         if self._automaton is not None:
-            for _, ids in self._automaton.iter(event_text(fields)):
+            text = event_text(fields)
+            if source and "secops.source" not in fields:
+                text = f"{text}{SEPARATOR}{source.lower()}"
+            for _, ids in self._automaton.iter(text):
                 found.update(ids)
         cats = event_categories(fields)
         if cats is not None:

@@ -148,3 +148,13 @@ def test_reload_keeps_old_rules_when_new_one_is_broken(write_rule: Callable[[str
     assert [i for i in engine.reload() if i.level == "error"] == []
     assert engine.matched_rules(ev({"url.original": "/evil"})) == []
     assert engine.matched_rules(ev({"url.original": "/bad"})) == ["w"]
+
+
+def test_rule_on_source_id_is_not_lost_by_the_prefilter(write_rule: Callable[[str, str], Path],
+                                                         tmp_path: Path) -> None:
+    write_rule("s.yml", "title: s\nid: s\nlogsource: {product: secops}\ndetection:\n  sel:\n"
+                        "    secops.source|startswith: gateway\n  condition: sel\n")
+    engine = DetectionEngine.load([tmp_path / "rules"])
+    assert engine._c.index.prefiltered == 1
+    assert engine.matched_rules(ev({"message": "x"}, source="gateway-1")) == ["s"]
+    assert engine.matched_rules(ev({"message": "x"}, source="mqtt")) == []
