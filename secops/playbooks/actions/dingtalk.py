@@ -25,6 +25,7 @@ from secops.playbooks.actions.base import (
     VendorLimits,
 )
 from secops.playbooks.actions.http import classify_code, dumps, post, vendor_code
+from secops.playbooks.actions.logsafe import protect_urls
 from secops.playbooks.config import SecretRef
 from secops.playbooks.textfit import fit_body
 
@@ -107,4 +108,5 @@ def build(channel: str, model: ChannelModel, ctx: BuildContext) -> DingtalkActio
     if not isinstance(model, DingtalkChannel):
         raise TypeError("dingtalk action needs a DingtalkChannel")
     robots = [(r.url.resolve(), r.secret.resolve() if r.secret else None) for r in model.robots]
+    protect_urls([u for u, _ in robots])
     return DingtalkAction(channel, model, ctx, robots)

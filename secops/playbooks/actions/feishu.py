@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from secops.playbooks.actions.base import BuildContext, ChannelModel, Message, SendResult, VendorLimits
 from secops.playbooks.actions.http import classify_code, dumps, post, vendor_code
+from secops.playbooks.actions.logsafe import protect_urls
 from secops.playbooks.config import SecretRef
 from secops.playbooks.textfit import fit_body
 
@@ -95,4 +96,5 @@ def build(channel: str, model: ChannelModel, ctx: BuildContext) -> FeishuAction:
     if not isinstance(model, FeishuChannel):
         raise TypeError("feishu action needs a FeishuChannel")
     robots = [(r.url.resolve(), r.secret.resolve() if r.secret else None) for r in model.robots]
+    protect_urls([u for u, _ in robots])
     return FeishuAction(channel, model, ctx, robots)

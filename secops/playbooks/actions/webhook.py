@@ -15,6 +15,7 @@ from pydantic import Field
 
 from secops.playbooks.actions.base import BuildContext, ChannelModel, Message, SendResult, VendorLimits
 from secops.playbooks.actions.http import dumps, post
+from secops.playbooks.actions.logsafe import protect_urls
 from secops.playbooks.config import SecretRef
 
 
@@ -71,4 +72,6 @@ def build(channel: str, model: ChannelModel, ctx: BuildContext) -> WebhookAction
     if not isinstance(model, WebhookChannel):
         raise TypeError("webhook action needs a WebhookChannel")
     secret = model.secret.resolve() if model.secret else None
+    if model.url_is_secret:
+        protect_urls([model.url])
     return WebhookAction(channel, model, ctx, secret)

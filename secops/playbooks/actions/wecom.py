@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from secops.playbooks.actions.base import BuildContext, ChannelModel, Message, SendResult, VendorLimits
 from secops.playbooks.actions.http import classify_code, dumps, post, vendor_code
+from secops.playbooks.actions.logsafe import protect_urls
 from secops.playbooks.config import SecretRef
 from secops.playbooks.textfit import fit_lines
 
@@ -73,4 +74,6 @@ class WecomAction:
 def build(channel: str, model: ChannelModel, ctx: BuildContext) -> WecomAction:
     if not isinstance(model, WecomChannel):
         raise TypeError("wecom action needs a WecomChannel")
-    return WecomAction(channel, model, ctx, [r.url.resolve() for r in model.robots])
+    urls = [r.url.resolve() for r in model.robots]
+    protect_urls(urls)
+    return WecomAction(channel, model, ctx, urls)
