@@ -105,7 +105,8 @@ async def test_raw_resident_id_never_leaves_only_its_masked_form(
     assert len(bodies) == 7  # webhook, wecom, dingtalk, feishu, sms, email, mqtt
     for body in bodies:
         text = _decoded(body)
-        assert RAW_ID not in text and RAW_ID.encode() not in body
+        assert RAW_ID not in text
+        assert RAW_ID.encode() not in body
         assert MASKED_ID in text
 
 
@@ -118,7 +119,8 @@ async def test_webhook_hmac_signature_verifies(
     expected = hmac.new(b"hook-secret", f"{ts}.".encode() + req.body, hashlib.sha256).hexdigest()
     assert req.headers["X-Secops-Signature"] == f"sha256={expected}"
     data = orjson.loads(req.body)
-    assert data["kind"] == "page" and data["alerts"][0]["annotations"]["samples"] == MASKED_ID
+    assert data["kind"] == "page"
+    assert data["alerts"][0]["annotations"]["samples"] == MASKED_ID
 
 
 async def test_dingtalk_signature_verifies_with_vendor_algorithm(
@@ -131,8 +133,10 @@ async def test_dingtalk_signature_verifies_with_vendor_algorithm(
     mac = hmac.new(b"SECding", f"{ts}\nSECding".encode(), hashlib.sha256).digest()
     assert req.query["sign"][0] == base64.b64encode(mac).decode()  # parse_qs already url-decoded it
     body = orjson.loads(req.body)
-    assert body["msgtype"] == "markdown" and body["at"]["atMobiles"] == ["13800000001"]
-    assert "安全告警" in body["markdown"]["title"] and "@13800000001" in body["markdown"]["text"]
+    assert body["msgtype"] == "markdown"
+    assert body["at"]["atMobiles"] == ["13800000001"]
+    assert "安全告警" in body["markdown"]["title"]
+    assert "@13800000001" in body["markdown"]["text"]
     assert "](https://soc.example/ack/" in body["markdown"]["text"]  # the signed ack link for alice
 
 
@@ -154,21 +158,25 @@ async def test_wecom_markdown_with_mention(
     (req,) = receiver.requests("/cgi-bin/webhook/send")
     assert req.query["key"] == ["wc-key-0001"]
     content = orjson.loads(req.body)["markdown"]["content"]
-    assert "<@zhangsan>" in content and len(content.encode()) <= 4096
+    assert "<@zhangsan>" in content
+    assert len(content.encode()) <= 4096
 
 
 async def test_zh_cn_email_received(
         tmp_path: Path, receiver: HttpReceiver, smtp: SmtpServer, mosquitto: Mosquitto, http: httpx.AsyncClient,
         secrets: dict[str, str]) -> None:
     await _deliver(tmp_path, receiver, smtp, mosquitto, http)
-    ((sender, rcpts, raw),) = smtp.messages
+    ((_sender, rcpts, raw),) = smtp.messages
     assert rcpts == ["alice@example.gov.cn"]
     mail = email.message_from_bytes(raw, policy=email.policy.default)
     assert mail["Subject"].startswith("【安全告警】批量身份证号外发")
     plain = mail.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
     html = mail.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
-    assert "重要数据（疑似）" in plain and "高危" in plain and "个人信息" in plain
-    assert "<table" in html and MASKED_ID in html
+    assert "重要数据（疑似）" in plain
+    assert "高危" in plain
+    assert "个人信息" in plain
+    assert "<table" in html
+    assert MASKED_ID in html
 
 
 async def test_mqtt_and_sms_payloads(
@@ -176,7 +184,10 @@ async def test_mqtt_and_sms_payloads(
         secrets: dict[str, str]) -> None:
     bodies, _ = await _deliver(tmp_path, receiver, smtp, mosquitto, http)
     wall = orjson.loads(bodies[-1])
-    assert wall["kind"] == "page" and wall["alerts"][0]["labels"]["data_grade"] == "IMP"
+    assert wall["kind"] == "page"
+    assert wall["alerts"][0]["labels"]["data_grade"] == "IMP"
     (sms,) = receiver.requests("/sms")
     data = orjson.loads(sms.body)
-    assert data["to"] == ["13800000001"] and len(data["text"]) <= 300 and "/ack/" in data["text"]
+    assert data["to"] == ["13800000001"]
+    assert len(data["text"]) <= 300
+    assert "/ack/" in data["text"]

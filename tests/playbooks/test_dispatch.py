@@ -68,13 +68,15 @@ async def test_failing_receiver_retries_dead_letters_falls_back_across_restart(
         first = PlaybookRunner(pset, store=store, clock=clock, http=http, metrics=metrics)
         await first.handle([fired(make_alert(clock))])
         await first.tick()  # attempt 1: HTTP 503
-        assert len(primary.requests("/hook")) == 1 and count(metrics, "hook", "retry") == 1
+        assert len(primary.requests("/hook")) == 1
+        assert count(metrics, "hook", "retry") == 1
         primary.stop()  # attempt 2 will be refused
 
         second = PlaybookRunner(pset, store=store, clock=clock, http=http, metrics=metrics)  # a restart
         await second.start()
         (pending,) = second.pending_deliveries()
-        assert pending["attempt"] == 1 and "503" in pending["detail"]
+        assert pending["attempt"] == 1
+        assert "503" in pending["detail"]
         await _tick_for(second, clock, 3)  # backoff ~2 s (+-20 %)
         assert second.pending_deliveries()[0]["attempt"] == 2
         slow = HttpReceiver(port=port, default=Reply(200, b"{}", delay_seconds=2.0)).start()
@@ -85,16 +87,21 @@ async def test_failing_receiver_retries_dead_letters_falls_back_across_restart(
             slow.stop()
         assert len(slow.requests("/hook")) == 1  # the timed-out try, and nothing after it
         assert len(receiver.requests("/backup")) == 1
-        assert count(metrics, "hook", "failed") == 1 and count(metrics, "backup", "sent") == 1
+        assert count(metrics, "hook", "failed") == 1
+        assert count(metrics, "backup", "sent") == 1
         dead = await store.kv_scan(NS_DEAD)
-        assert len(dead) == 1 and orjson.loads(dead[0][1])["attempt"] == 3
+        assert len(dead) == 1
+        assert orjson.loads(dead[0][1])["attempt"] == 3
 
         third = PlaybookRunner(pset, store=store, clock=clock, http=http, metrics=metrics)  # another restart
         await _tick_for(third, clock, 120, step=10)
-        assert len(receiver.requests("/backup")) == 1 and len(slow.requests("/hook")) == 1  # nothing sent twice
+        assert len(receiver.requests("/backup")) == 1
+        assert len(slow.requests("/hook")) == 1
         events = [orjson.loads(r.body)["payload"].get("event") for r in await store.ledger_records()
                   if r.kind == "notification"]
-        assert events.count("attempt") == 4 and "dead_letter" in events and "failover" in events
+        assert events.count("attempt") == 4
+        assert "dead_letter" in events
+        assert "failover" in events
     finally:
         await store.close()
 
@@ -116,8 +123,10 @@ async def test_client_error_is_not_retried(tmp_path: Path, receiver: HttpReceive
         await runner.handle([fired(make_alert(clock))])
         await _tick_for(runner, clock, 60, step=5)
     assert len(receiver.requests("/cgi-bin/webhook/send")) == 1
-    assert count(metrics, "wc", "failed") == 1 and count(metrics, "wc", "retry") == 0
-    assert "SECRET-KEY-123" not in caplog.text and "dead-lettered" in caplog.text
+    assert count(metrics, "wc", "failed") == 1
+    assert count(metrics, "wc", "retry") == 0
+    assert "SECRET-KEY-123" not in caplog.text
+    assert "dead-lettered" in caplog.text
 
 
 async def test_throttle_code_fails_over_to_next_robot_then_fallback(
@@ -132,7 +141,9 @@ async def test_throttle_code_fails_over_to_next_robot_then_fallback(
           ding: {{type: dingtalk, robots: [{{url: {{env: T_D1}}}}, {{url: {{env: T_D2}}}}], fallback: sms}}
           sms: {{type: sms, url: "{receiver.url('/sms')}"}}
         people:
-          alice: {{name: 张三, contacts: [{{channel: ding, mention: "13800000001"}}, {{channel: sms, to: "13800000001"}}]}}
+          alice:
+            name: 张三
+            contacts: [{{channel: ding, mention: "13800000001"}}, {{channel: sms, to: "13800000001"}}]
         oncall:
           tiers: [{{id: duty, members: [alice]}}]
         playbooks:
@@ -145,10 +156,12 @@ async def test_throttle_code_fails_over_to_next_robot_then_fallback(
     await _tick_for(runner, clock, 5)
     assert [len(receiver.requests(p)) for p in ("/r1", "/r2", "/sms")] == [1, 1, 1]
     robots = runner.robot_status()
-    assert all(r["throttled"] for r in robots) and robots[0]["blocked_until"] >= clock.now() + 590
+    assert all(r["throttled"] for r in robots)
+    assert robots[0]["blocked_until"] >= clock.now() + 590
     throttled_gauge = metrics.registry.get_sample_value("secops_notification_robot_throttled",
                                                         {"channel": "ding", "robot": "0"})
-    assert throttled_gauge == 1.0 and count(metrics, "ding", "throttled") == 3  # 2 robots + the delivery
+    assert throttled_gauge == 1.0
+    assert count(metrics, "ding", "throttled") == 3
 
 
 async def test_storm_of_100_alerts_stays_in_dingtalk_budget(

@@ -90,8 +90,9 @@ async def test_ack_before_timeout_stops_escalation(tmp_path: Path, http: httpx.A
     assert w.who("escalation") == []
     assert r.alert_status(a.id)["ack"]["person"] == "alice"
     again = await r.ack(a.id, person="bob")
-    assert again.already and again.person == "alice"
-    assert [p for k, p in w.store.ledger if k == "ack"][0]["principal"] == "alice"
+    assert again.already
+    assert again.person == "alice"
+    assert next(p for k, p in w.store.ledger if k == "ack")["principal"] == "alice"
 
 
 async def test_resolve_notifies_everyone_paged_and_only_them(tmp_path: Path, http: httpx.AsyncClient) -> None:
@@ -124,7 +125,8 @@ async def test_grouping_sends_one_page_with_counts(tmp_path: Path, http: httpx.A
     await w.run_for(r, 40)
     pages = [s for s in w.sent if s.kind == "page"]
     assert len(pages) == 1
-    assert "3" in pages[0].message.text and len(pages[0].message.alerts) == 3
+    assert "3" in pages[0].message.text
+    assert len(pages[0].message.alerts) == 3
 
 
 async def test_new_alert_in_group_sends_update_after_group_interval(tmp_path: Path, http: httpx.AsyncClient) -> None:
@@ -153,7 +155,8 @@ async def test_flapping_collapses_into_one_notice(tmp_path: Path, http: httpx.As
         await w.run_for(r, 20)
     assert len(w.who("flapping")) == 1
     assert w.who("flapping")[0] == ("pager", ("alice",))
-    assert len(w.who("page")) == 1 and len(w.who("resolved")) == 1  # all before the flapping was detected
+    assert len(w.who("page")) == 1
+    assert len(w.who("resolved")) == 1
     assert any(p.get("event") == "flapping" for k, p in w.store.ledger if k == "playbook")
 
 

@@ -40,7 +40,8 @@ async def test_throttle_code_is_throttled(receiver: HttpReceiver, monkeypatch: p
     receiver.script["/robot/send"] = [Reply(200, b'{"errcode":130101,"errmsg":"send too fast"}')]
     action = await _action(receiver, monkeypatch, http, FakeClock())
     result = await action.send(Message("page", "t", "x", "k"))
-    assert result.outcome is Outcome.THROTTLED and result.vendor_code == 130101
+    assert result.outcome is Outcome.THROTTLED
+    assert result.vendor_code == 130101
 
 
 async def test_long_text_truncated_under_cap_with_more_and_link(
@@ -52,4 +53,5 @@ async def test_long_text_truncated_under_cap_with_more_and_link(
     body = receiver.bodies("/robot/send")[0]
     assert len(body) <= MAX_BODY_BYTES
     content = orjson.loads(body)["markdown"]["text"]
-    assert "另有" in content and "http://console/#/alerts" in content
+    assert "另有" in content
+    assert "http://console/#/alerts" in content

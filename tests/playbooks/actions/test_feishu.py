@@ -32,7 +32,8 @@ async def test_throttle_codes_are_throttled(code: int, receiver: HttpReceiver, m
     monkeypatch.setenv("T_FS_URL", receiver.url("/hook/x"))
     model = FeishuChannel.model_validate({"type": "feishu", "robots": [{"url": {"env": "T_FS_URL"}}]})
     result = await build("fs", model, BuildContext(http, FakeClock())).send(Message("page", "t", "x", "k"))
-    assert result.outcome is Outcome.THROTTLED and result.vendor_code == code
+    assert result.outcome is Outcome.THROTTLED
+    assert result.vendor_code == code
 
 
 async def test_body_stays_under_cap(receiver: HttpReceiver, monkeypatch: pytest.MonkeyPatch,
