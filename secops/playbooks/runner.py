@@ -439,6 +439,31 @@ class PlaybookRunner:
         self._poke()
         return AckResult(alert_id, g.incident, person, now, comment, False)
 
+    async def escalate_now(self, alert_id: str, *, person: str) -> None:
+        """End the current wait now, so the next step (usually an escalation) runs on the next tick."""
+        await self.start()
+        async with self._lock:
+            g = self._group_of(alert_id)
+            if g.phase not in ("pending", "active"):
+                raise AckRefused(g.phase, f"alert {alert_id} is {g.phase}; nothing to escalate")
+            g.next_at = self.clock.now()
+            g.note(g.next_at, "escalate_now", person)
+            self._ledger_later("escalation", {"event": "manual", "alert_id": alert_id, "incident": g.incident,
+                                              "principal": person})
+            self._dirty.add(g.incident)
+            await self._flush(self.clock.now())
+        self._poke()
+
+    def oncall_now(self) -> list[dict[str, Any]]:
+        now = self.clock.now()
+        out = []
+        for tier_id in self.pset.oncall.tier_ids():
+            shift = self.pset.oncall.shift(tier_id, now)
+            tier = self.pset.oncall.tier(tier_id)
+            out.append({"tier": tier_id, "name": tier.name if tier else "", "until": shift.until,
+                        "people": [{"id": p, "name": person_name(self.pset, p)} for p in shift.people]})
+        return out
+
     async def ack_link(self, token: str) -> AckResult:
         """Acknowledge through a signed link: bound person and alert, not expired, used once."""
         if self._ack_secret is None:
