@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from secops.clock import Clock
-from secops.errors import SecopsError
 from secops.store.base import FullStore
 from secops.store.config import ElasticsearchStoreSettings, SqliteStoreSettings
 from secops.store.ledger import Signer
@@ -28,4 +27,9 @@ async def open_store(settings: SqliteStoreSettings | ElasticsearchStoreSettings,
         if metrics is not None:
             metrics.store_up.set(1)
         return store
-    raise SecopsError("the elasticsearch store backend is not built yet; use type: sqlite")
+    from secops.store.elasticsearch import ElasticsearchStore
+
+    es: FullStore = await ElasticsearchStore.open(settings, clock=clock, metrics=metrics, signer=signer)
+    if metrics is not None:
+        metrics.store_up.set(1)
+    return es
