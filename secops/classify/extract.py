@@ -124,17 +124,30 @@ class Extractor:
 
 def _resolve(items: list[tuple[int, Hit, Match]]) -> list[Hit]:
     """Overlapping values of exclusive shapes: the higher-priority detector keeps the span. Key-led shapes
-    (which contain their key) never conflict."""
-    if len(items) < 2:
-        return [hit for _, hit, _ in items]
+    (which contain their key) never conflict. Clusters of overlapping spans are resolved one by one."""
+    out = [hit for _, hit, m in items if not m.exclusive]
+    spans = sorted((x for x in items if x[2].exclusive), key=lambda x: x[2].start)
+    cluster: list[tuple[int, Hit, Match]] = []
+    cluster_end = -1
+    for item in spans:
+        if cluster and item[2].start >= cluster_end:
+            out.extend(_pick(cluster))
+            cluster = []
+        cluster.append(item)
+        cluster_end = max(cluster_end, item[2].end) if len(cluster) > 1 else item[2].end
+    out.extend(_pick(cluster))
+    return out
+
+
+def _pick(cluster: list[tuple[int, Hit, Match]]) -> list[Hit]:
+    if len(cluster) < 2:
+        return [hit for _, hit, _ in cluster]
     kept: list[tuple[int, int]] = []
     out: list[Hit] = []
-    for _, hit, m in sorted(items, key=lambda x: (-x[0], x[2].start)):
-        if m.exclusive:
-            if any(m.start < e and s < m.end for s, e in kept):
-                continue
+    for _, hit, m in sorted(cluster, key=lambda x: (-x[0], x[2].start)):
+        if not any(m.start < e and s < m.end for s, e in kept):
             kept.append((m.start, m.end))
-        out.append(hit)
+            out.append(hit)
     return out
 
 

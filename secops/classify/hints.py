@@ -11,12 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-_KEY_BEFORE = re.compile(
-    r"(?:^|[^A-Za-z0-9_.\-\[\]\u4e00-\u9fa5])"
-    r"(?P<key>[A-Za-z_@][A-Za-z0-9_.\-\[\]]{0,48}|[\u4e00-\u9fa5]{1,12})"
-    r"[\"']?[ \t]{0,2}(?:[=:]|\"?[ \t]*=>)[ \t]{0,2}[\"']?[ \t]{0,2}$"
+# matched on the reversed text before a value, so the match is anchored and cheap
+_KEY_REVERSED = re.compile(
+    r"^[ \t]{0,2}[\"']?[ \t]{0,2}[=:][ \t]{0,2}[\"']?(?P<key>[A-Za-z0-9_.\-\[\]@]{1,49}|[\u4e00-\u9fa5]{1,12})"
+    r"|^>(?P<xml>[A-Za-z0-9_.\-]{1,49})<"
 )
-_XML_BEFORE = re.compile(r"<(?P<key>[A-Za-z_][A-Za-z0-9_.\-]{0,48})>$")
 _SPLIT = re.compile(r"[._\-\[\]@]+")
 _CAMEL = re.compile(r"[a-z0-9]+|[A-Z][a-z0-9]*")
 ROLE_PREFIXES = ("djr", "czr", "fddbr", "fr", "lxr", "hz", "br", "jhr", "sqr", "brlxr")
@@ -25,9 +24,11 @@ WINDOW_CHARS = 64
 
 def key_before(text: str, start: int) -> str:
     """The key token right before ``text[start]``, or "" when the value does not follow a key."""
-    window = text[max(0, start - WINDOW_CHARS):start]
-    m = _KEY_BEFORE.search(window) or _XML_BEFORE.search(window)
-    return m.group("key") if m else ""
+    m = _KEY_REVERSED.match(text[max(0, start - WINDOW_CHARS):start][::-1])
+    if m is None:
+        return ""
+    key = (m.group("key") or m.group("xml"))[::-1]
+    return key if not key[0].isdigit() else ""
 
 
 def key_tokens(key: str) -> frozenset[str]:

@@ -79,13 +79,13 @@ def check_linear(pattern: str, *, utf8: bool = True, caseless: bool = False) -> 
             db = _hs.Database()
             db.compile(expressions=[pattern.encode()], ids=[0], elements=1, flags=[flags])
         except _hs.error as err:
-            return f"not linear-time safe (hyperscan): {err}"
+            return f"hyperscan: {err}"
     try:
         options = _re2.Options()
         options.log_errors = False
         _re2.compile(pattern, options=options)
     except Exception as err:  # re2 raises its own error type; any refusal is the answer
-        return f"not linear-time safe (RE2): {err}"
+        return f"RE2: {err}"
     return None
 
 

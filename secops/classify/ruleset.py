@@ -1,0 +1,213 @@
+"""A compiled rule pack and its evaluation: findings + fields + event time -> grade (highest wins)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from secops.classify.conditions import Cond, EventCtx, WindowUse, category_matches
+from secops.classify.extract import Extractor
+from secops.classify.pack import RuleTest
+from secops.classify.types import Classification, Hit
+from secops.classify.windows import WindowStore
+from secops.yamlio import Document
+
+FROM_CATEGORY = "from_category"
+MAX_SAMPLES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Grade:
+    id: str
+    rank: int
+    zh: str
+    en: str
+    auto_assign: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    id: str
+    zh: str
+    floor: str | None
+    sensitive: bool
+    basis: str
+    depth: int
+
+
+@dataclass(slots=True)
+class CompiledRule:
+    id: str
+    title: str
+    basis: str
+    explain: str
+    grade: str
+    category: str | None
+    tags: tuple[str, ...]
+    when: Cond | None
+    filter: Cond | None
+    key: tuple[str, ...]
+    windows: list[WindowUse]
+    referenced: frozenset[str]
+    tests: list[RuleTest]
+    doc: Document
+    index: int
+
+    @property
+    def windowed(self) -> bool:
+        return bool(self.windows)
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    rank: int
+    grade: str
+    category: str | None
+    depth: int
+    rule: CompiledRule
+    detectors: frozenset[str]
+
+
+@dataclass(slots=True)
+class RuleSet:
+    grades: dict[str, Grade]
+    ladder: list[str]  # grade ids by rank, lowest first
+    default_grade: str
+    categories: dict[str, Category]
+    extractor: Extractor
+    rules: list[CompiledRule]
+    windows: WindowStore
+    aliases: dict[str, dict[str, str]] = field(default_factory=dict)
+    subject_ranks: Mapping[str, int] = field(default_factory=dict)
+    empty_safe: bool = True
+
+    def reset_windows(self) -> None:
+        for rule in self.rules:
+            for use in rule.windows:
+                use.slot.clear()
+
+    def rank(self, grade: str) -> int:
+        return self.grades[grade].rank
+
+    def lower(self, grade: str) -> str:
+        i = self.ladder.index(grade)
+        return self.ladder[max(0, i - 1)]
+
+    def grade_name(self, grade: str, alias_set: str | None = None) -> str:
+        if alias_set and grade in self.aliases.get(alias_set, {}):
+            return self.aliases[alias_set][grade]
+        return self.grades[grade].zh
+
+    def evaluate(self, hits: Sequence[Hit], fields: Mapping[str, Any], timestamp: float | None, now: float,
+                 hmac_key: bytes) -> Classification:
+        if not hits and not fields and self.empty_safe:
+            return Classification(self.default_grade, None)
+        raw = [h for h in hits if not h.masked]
+        masked = [h for h in hits if h.masked]
+        ctx = EventCtx(raw, masked, fields, timestamp, now if timestamp is None else timestamp, hmac_key,
+                       dict(Counter(h.detector for h in raw)))
+        contributions = [c for rule in self.rules if (c := self._apply(rule, ctx)) is not None]
+        return self._assemble(ctx, contributions)
+
+    def _apply(self, rule: CompiledRule, ctx: EventCtx) -> Contribution | None:
+        if rule.windowed and not self._feed_windows(rule, ctx):
+            return None
+        if rule.when is not None and not rule.when(ctx):
+            return None
+        if rule.grade == FROM_CATEGORY:
+            return self._from_category(rule, ctx)
+        category = rule.category or self._top_category(ctx)
+        present = {h.detector for h in ctx.hits}
+        deciding = {d for d in present if d in rule.referenced} | {
+            h.detector for h in ctx.hits
+            if any(r.startswith("category:") and category_matches((r[9:],), h.category) for r in rule.referenced)}
+        depth = self.categories[category].depth if category in self.categories else 0
+        return Contribution(self.rank(rule.grade), rule.grade, category, depth, rule,
+                            frozenset(deciding or present))
+
+    def _feed_windows(self, rule: CompiledRule, ctx: EventCtx) -> bool:
+        """Add the event to the rule's windows (event time only); False when it does not take part."""
+        if ctx.timestamp is None or (rule.filter is not None and not rule.filter(ctx)):
+            return False
+        key = tuple(str(ctx.fields.get(k, "")) for k in rule.key)
+        ctx.window = {}
+        counted_people = False
+        for use in rule.windows:
+            hashes = ctx.hashes(use.selector.identities(ctx.hits)) if use.selector is not None else set()
+            counted_people = counted_people or bool(hashes)
+            ctx.window[use.slot_id] = use.slot.add(key, ctx.timestamp, hashes)
+        return counted_people or all(use.selector is None for use in rule.windows)
+
+    def _item_grade(self, h: Hit) -> str | None:
+        cat = self.categories.get(h.category)
+        if cat is None or cat.floor is None:
+            return None
+        return self.lower(cat.floor) if h.masked else cat.floor
+
+    def _from_category(self, rule: CompiledRule, ctx: EventCtx) -> Contribution | None:
+        best: tuple[int, int, str, str] | None = None
+        deciding: set[str] = set()
+        for h in (*ctx.hits, *ctx.masked):
+            grade = self._item_grade(h)
+            if grade is None:
+                continue
+            key = (self.rank(grade), self.categories[h.category].depth, grade, h.category)
+            if best is None or key[:2] > best[:2]:
+                best, deciding = key, {h.detector}
+            elif key[:2] == best[:2]:
+                deciding.add(h.detector)
+        if best is None:
+            return None
+        return Contribution(best[0], best[2], best[3], best[1], rule, frozenset(deciding))
+
+    def _top_category(self, ctx: EventCtx) -> str | None:
+        best: tuple[int, int] | None = None
+        top = None
+        for h in ctx.hits:
+            grade = self._item_grade(h)
+            if grade is not None and (best is None or (self.rank(grade), self.categories[h.category].depth) > best):
+                best, top = (self.rank(grade), self.categories[h.category].depth), h.category
+        return top
+
+    def _assemble(self, ctx: EventCtx, contributions: list[Contribution]) -> Classification:
+        findings = dict(Counter(h.detector for h in ctx.hits))
+        samples: dict[str, list[str]] = {}
+        for h in ctx.hits:
+            seen = samples.setdefault(h.detector, [])
+            if len(seen) < MAX_SAMPLES and h.masked_value not in seen:
+                seen.append(h.masked_value)
+        already = dict(Counter(h.detector for h in ctx.masked))
+        subjects = _subjects(ctx.hits, self.subject_ranks)
+        if not contributions:
+            return Classification(self.default_grade, None, findings, {k: tuple(v) for k, v in samples.items()},
+                                  already, subjects)
+        # highest grade wins; ties go to the deepest category, then to a rule that names its category
+        top = max(contributions, key=lambda c: (c.rank, c.depth, c.rule.category is not None))
+        deciders = [c for c in contributions if c.rank == top.rank]
+        tags = sorted({t for c in contributions for t in c.rule.tags})
+        explanation = "; ".join(_explain(c) for c in deciders)
+        return Classification(
+            top.grade, top.category, findings, {k: tuple(v) for k, v in samples.items()}, already, subjects,
+            rules=tuple(c.rule.id for c in deciders), matched_rules=tuple(c.rule.id for c in contributions),
+            detectors=tuple(sorted({d for c in deciders for d in c.detectors})), tags=tuple(tags),
+            explanation=explanation)
+
+
+def _explain(c: Contribution) -> str:
+    text = c.rule.explain or c.rule.title or c.rule.id
+    return f"{c.rule.id}: {text}" + (f" [{c.rule.basis}]" if c.rule.basis else "")
+
+
+def _subjects(hits: Sequence[Hit], ranks: Mapping[str, int]) -> int:
+    best = 0
+    chosen: set[str] = set()
+    for h in hits:
+        rank = ranks.get(h.detector, 0)
+        if rank == 0 or not h.identity or rank < best:
+            continue
+        if rank > best:
+            best, chosen = rank, set()
+        chosen.add(h.identity)
+    return len(chosen)
