@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from watchfiles import awatch
@@ -29,7 +29,7 @@ def watch_dirs(paths: Sequence[Path]) -> list[Path]:
     return sorted(dirs)
 
 
-def _relevant(changes: set[tuple[object, str]]) -> bool:
+def _relevant(changes: Iterable[tuple[object, str]]) -> bool:
     return any(path.endswith(RULE_SUFFIXES) for _, path in changes)
 
 
