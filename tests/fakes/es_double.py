@@ -258,7 +258,8 @@ class EsDouble:
     def __init__(self) -> None:
         self.state = EsState()
         self._server = _Server(self.state)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="es-double", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="es-double",
+                                        daemon=True)
 
     @property
     def url(self) -> str:
