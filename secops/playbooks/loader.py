@@ -108,19 +108,44 @@ def _where(origin: Origin) -> str:
     return f"{doc.path}:{line}:{col}"
 
 
+def _salvage(data: dict[str, Any]) -> tuple[PlaybookFile, list[int], list[int]]:
+    """The valid parts of a file whose errors were already reported, so cross-checks still see them."""
+    def items(key: str) -> list[Any]:
+        value = data.get(key)
+        return value if isinstance(value, list) else []
+
+    people = data.get("people") if isinstance(data.get("people"), dict) else {}
+    playbooks = [(i, x) for i, x in enumerate(_try(PlaybookModel, r) for r in items("playbooks")) if x is not None]
+    tests = [(i, x) for i, x in enumerate(_try(PlaybookTestModel, r) for r in items("tests")) if x is not None]
+    parts: dict[str, Any] = {
+        "playbooks": [x for _, x in playbooks],
+        "tests": [x for _, x in tests],
+        "people": {k: v for k, v in ((k, _try(PersonModel, r)) for k, r in (people or {}).items()) if v is not None},
+        "oncall": _try(OncallModel, data["oncall"]) if data.get("oncall") is not None else None,
+    }
+    return PlaybookFile.model_construct(**parts), [i for i, _ in playbooks], [i for i, _ in tests]
+
+
+def _try(model: type[Any], raw: Any) -> Any:
+    try:
+        return model.model_validate(raw)
+    except ValidationError:
+        return None
+
+
 def _merge_file(m: _Merged, doc: Document) -> None:
     data = doc.data if isinstance(doc.data, dict) else {}
+    for cid, raw in (data.get("channels") or {}).items() if isinstance(data.get("channels"), dict) else []:
+        _add_channel(m, doc, str(cid), raw)
     try:
-        pf = validate(PlaybookFile, doc)
+        pf = validate(PlaybookFile, doc, data={**data, "channels": {}} if data else doc.data)
+        pb_index, test_index = list(range(len(pf.playbooks))), list(range(len(pf.tests)))
     except ConfigError as err:
         m.issues.extend(err.issues)
-        return
-    for cid, raw in (data.get("channels") or {}).items():
-        _add_channel(m, doc, str(cid), raw)
+        pf, pb_index, test_index = _salvage(data)
     _merge_named(m, doc, pf)
-    for i, pb in enumerate(pf.playbooks):
-        m.playbooks.append((pb, (doc, ("playbooks", i))))
-    m.tests += [(t, (doc, ("tests", i))) for i, t in enumerate(pf.tests)]
+    m.playbooks += [(pb, (doc, ("playbooks", i))) for i, pb in zip(pb_index, pf.playbooks, strict=True)]
+    m.tests += [(t, (doc, ("tests", i))) for i, t in zip(test_index, pf.tests, strict=True)]
     if pf.oncall is not None:
         if m.oncall is not None:
             m.issues.append(doc.issue(("oncall",), f"oncall already defined at {_where(m.oncall[1])}"))
