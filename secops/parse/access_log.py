@@ -37,11 +37,9 @@ NAMED_FORMATS: dict[str, str] = {
             '"$http_referer" "$http_user_agent" "$http_x_forwarded_for"',
 }
 _DEFAULT = re.compile(
-    r'(\S+) \S+ (\S+) \[([^\]]*)\] "((?:[^"\\]|\\.)*)" (\d{3}|-) (\d+|-)'
-    r'(?: "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)")?'
+    r'(\S+) \S+ (\S+) \[([^\]]*)\] "([^"\\]*(?:\\.[^"\\]*)*)" (\d{3}|-) (\d+|-)'
+    r'(?: "([^"\\]*(?:\\.[^"\\]*)*)" "([^"\\]*(?:\\.[^"\\]*)*)")?'
 )
-_DEFAULT_NAMES = ("source.ip", "user.name", "@timestamp", "request", "http.response.status_code",
-                  "http.response.body.bytes", "http.request.referrer", "user_agent.original")
 _VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
 
 
@@ -83,14 +81,24 @@ def parse_default(text: str) -> dict[str, Any]:
     m = _DEFAULT.match(text)
     if m is None:
         raise ParseError("invalid_access_log", "line does not match the combined/common format")
-    out: dict[str, Any] = {}
-    for name, value in zip(_DEFAULT_NAMES, m.groups(), strict=True):
-        if value is not None and value != "-" and value != "":
-            if name == "request":
-                _request(_unescape(value), out)
-            else:
-                out[name] = _unescape(value)
-    return _finish(out)
+    ip, user, stamp, request, status, size, referrer, agent = m.groups()
+    out: dict[str, Any] = {"source.ip": ip, "@timestamp": stamp}
+    if user != "-":
+        out["user.name"] = user
+    if request and request != "-":
+        _request(_unescape(request), out)
+    if status != "-":
+        out["http.response.status_code"] = int(status)
+    if size != "-":
+        out["http.response.body.bytes"] = int(size)
+    if referrer and referrer != "-":
+        out["http.request.referrer"] = _unescape(referrer)
+    if agent and agent != "-":
+        out["user_agent.original"] = _unescape(agent)
+    original = out.get("url.original")
+    if original is not None:
+        split_url(original, out)
+    return out
 
 
 def _group_pattern(next_literal: str) -> str:

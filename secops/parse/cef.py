@@ -48,30 +48,31 @@ _EXTENSIONS: dict[str, str] = {
 }
 _HEADER = ("cef.version", "observer.vendor", "observer.product", "observer.version", "event.code",
            "cef.name", "cef.severity")
-_HEADER_FIELD = re.compile(r"((?:[^|\\]|\\.)*)\|", re.S)
+_HEADER_FIELD = re.compile(r"([^|\\]*(?:\\.[^|\\]*)*)\|", re.S)
 _HEADER_UNESCAPE = re.compile(r"\\([\\|])")
-_KEY = re.compile(r"(?<![^\s])([A-Za-z0-9_.\[\]-]{1,63})=")
+_KEY_TOKEN = re.compile(r"[A-Za-z0-9_.\[\]-]{1,63}")
 _VALUE_ESCAPE = re.compile(r"\\(.)", re.S)
 _VALUE_CHARS = {"n": "\n", "r": "\r", "t": "\t"}
 
 
 def _split_header(body: str) -> tuple[list[str], str]:
-    if "\\" not in body:
-        parts = body.split("|", 7)
-        if len(parts) == 8:
-            return parts[:7], parts[7]
-        if len(parts) == 7:
-            return parts, ""
+    if "\\|" in body:
+        return _split_escaped_header(body)
+    parts = body.split("|", 7)
+    if len(parts) < 7:
         raise ParseError("invalid_cef", f"{len(parts) - 1} header separators, expected 7")
+    return parts[:7], parts[7] if len(parts) == 8 else ""
+
+
+def _split_escaped_header(body: str) -> tuple[list[str], str]:
     fields: list[str] = []
     pos = 0
     while len(fields) < 7:
         m = _HEADER_FIELD.match(body, pos)
         if m is None:
             if len(fields) == 6:
-                fields.append(body[pos:])
-                pos = len(body)
-                break
+                fields.append(_HEADER_UNESCAPE.sub(r"\1", body[pos:]))
+                return fields, ""
             raise ParseError("invalid_cef", f"{len(fields)} header separators, expected 7")
         fields.append(_HEADER_UNESCAPE.sub(r"\1", m.group(1)))
         pos = m.end()
@@ -82,20 +83,46 @@ def _unescape_value(value: str) -> str:
     return _VALUE_ESCAPE.sub(lambda m: _VALUE_CHARS.get(m.group(1), m.group(1)), value)
 
 
+def _is_key(token: str) -> bool:
+    return token.isidentifier() or _KEY_TOKEN.fullmatch(token) is not None
+
+
+def _escaped(segment: str) -> bool:
+    """Whether the ``=`` after ``segment`` is escaped (an odd run of backslashes before it)."""
+    return segment.endswith("\\") and (len(segment) - len(segment.rstrip("\\"))) % 2 == 1
+
+
+def _store(key: str, value: str, out: dict[str, Any]) -> None:
+    value = value.rstrip()
+    if "\\" in value:
+        value = _unescape_value(value)
+    name = _EXTENSIONS.get(key)
+    out[name if name is not None else "cef.extensions." + key] = value
+
+
 def parse_extension(ext: str, out: dict[str, Any]) -> None:
-    """Parse ``key=value`` pairs separated by spaces; values run to the next unescaped ``key=``."""
-    matches = list(_KEY.finditer(ext))
-    if not matches:
+    """Parse ``key=value`` pairs into ``out`` (known keys under ECS names, others as
+    ``cef.extensions.<key>``). A value runs to the last space before the next ``key=``; an escaped
+    ``\\=``, or an ``=`` whose left-hand token is not a key name (an unescaped ``=`` in a URL), stays in
+    the value."""
+    segments = ext.split("=")
+    if len(segments) == 1:
         if ext.strip():
             raise ParseError("invalid_cef", "extension without key=value pairs")
         return
-    for i, m in enumerate(matches):
-        end = matches[i + 1].start() if i + 1 < len(matches) else len(ext)
-        value = ext[m.end():end].rstrip()
-        if "\\" in value:
-            value = _unescape_value(value)
-        key = m.group(1)
-        out[_EXTENSIONS.get(key) or "cef.extensions." + key] = value
+    key = segments[0].rpartition(" ")[2]
+    if not _is_key(key):
+        raise ParseError("invalid_cef", "extension does not start with key=value")
+    value = ""
+    for segment in segments[1:-1]:
+        head, space, token = segment.rpartition(" ")
+        if space and (token.isidentifier() or _KEY_TOKEN.fullmatch(token) is not None) \
+                and not (token.endswith("\\") and _escaped(segment)):
+            _store(key, value + head, out)
+            key, value = token, ""
+        else:
+            value = f"{value}{segment}="
+    _store(key, value + segments[-1], out)
 
 
 def _header(parts: list[str], out: dict[str, Any]) -> None:

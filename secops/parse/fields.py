@@ -63,6 +63,7 @@ INT_FIELDS: tuple[str, ...] = (
     "http.request.bytes", "log.syslog.priority", "event.severity",
 )
 
+_INT_SET = frozenset(INT_FIELDS)
 _CODE_SUFFIX = re.compile(r"\(\d+\)$")
 _STRIP = str.maketrans("", "", "-_. ")
 _CACHE_MAX = 4096
@@ -76,22 +77,23 @@ def canonical(key: str) -> str:
 
 
 class AliasTable:
-    """Raw key -> ECS name (or None), memoised; the hot path is one dict lookup per key."""
+    """Raw key -> ECS name (or None), memoised; the hot path is one dict lookup per key. Dotted keys
+    are already ECS-style names and never aliased."""
 
-    __slots__ = ("_cache", "_table")
+    __slots__ = ("_table", "cache")
 
     def __init__(self, table: dict[str, str]) -> None:
         self._table = table
-        self._cache: dict[str, str | None] = {}
+        self.cache: dict[str, str | None] = {}  # read directly on hot paths
 
     def get(self, key: str) -> str | None:
         try:
-            return self._cache[key]
+            return self.cache[key]
         except KeyError:
             pass
-        target = self._table.get(canonical(key))
-        if len(self._cache) < _CACHE_MAX:
-            self._cache[key] = target
+        target = None if "." in key else self._table.get(canonical(key))
+        if len(self.cache) < _CACHE_MAX:
+            self.cache[key] = target
         return target
 
 
@@ -101,8 +103,8 @@ FIREWALL = AliasTable(FIREWALL_ALIASES)
 
 def coerce_ints(out: dict[str, Any]) -> None:
     """Turn digit strings of integer ECS fields into ints (``"443"`` -> 443); leave anything else alone."""
-    for name in INT_FIELDS:
-        value = out.get(name)
+    for name in _INT_SET.intersection(out):
+        value = out[name]
         if type(value) is str and value.isdigit() and len(value) < 19:
             out[name] = int(value)
 

@@ -12,7 +12,7 @@ from secops.errors import ParseError
 from secops.parse.fields import COMMON, coerce_ints
 
 MAX_DEPTH = 64
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
 _BRACKETS = re.compile(r"[\[\]{}]")
 
 
@@ -54,16 +54,17 @@ def flatten_object(obj: dict[str, Any]) -> dict[str, Any]:
     """Flatten nested objects into dotted keys and move top-level vendor aliases to ECS names."""
     out: dict[str, Any] = {}
     aliased: list[tuple[str, str]] = []
-    get_alias = COMMON.get
+    known = COMMON.cache
     for key, value in obj.items():
         if type(value) is dict and value:
             _flatten(value, key + ".", out)
             continue
         out[key] = value
-        if "." not in key:
-            target = get_alias(key)
-            if target is not None:
-                aliased.append((key, target))
+        target = known.get(key, "")
+        if target == "":
+            target = COMMON.get(key)
+        if target is not None:
+            aliased.append((key, target))
     for key, target in aliased:
         if target not in out:
             out[target] = out.pop(key)

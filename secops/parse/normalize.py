@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import socket
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -51,6 +52,21 @@ def _tables(zones: Mapping[str, Sequence[str]]) -> tuple[_Table, _Table]:
     return ordered(by_version[4], 32), ordered(by_version[6], 128)
 
 
+def _ip_int(ip: str) -> tuple[int, bool] | None:
+    """Address text -> (integer, is IPv4); IPv4-mapped IPv6 counts as IPv4. None if not an address."""
+    try:
+        return int.from_bytes(socket.inet_pton(socket.AF_INET, ip), "big"), True
+    except (OSError, ValueError):
+        pass
+    try:
+        addr = ipaddress.ip_address(ip.strip("[]"))
+    except ValueError:
+        return None
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        return int(addr.ipv4_mapped), True
+    return int(addr), addr.version == 4
+
+
 class ZoneMap:
     """Longest-prefix match of IPv4/IPv6 addresses onto named zones, memoised per address string."""
 
@@ -72,14 +88,11 @@ class ZoneMap:
         return zone
 
     def _lookup(self, ip: str) -> str | None:
-        try:
-            addr = ipaddress.ip_address(ip.strip("[]"))
-        except ValueError:
+        parsed = _ip_int(ip)
+        if parsed is None:
             return None
-        if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
-            addr = addr.ipv4_mapped
-        value = int(addr)
-        for shift, table in self._v4 if addr.version == 4 else self._v6:
+        value, v4 = parsed
+        for shift, table in self._v4 if v4 else self._v6:
             zone = table.get(value >> shift)
             if zone is not None:
                 return zone

@@ -24,8 +24,8 @@ _BSD = re.compile(
     r"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?)(?: |$)"
 )
 _TAG = re.compile(r"([^\s\[:]{1,128})(?:\[(\d{1,10})\])?: ?")
-_SD_ELEMENT = re.compile(r'\[([^\s\]=]{1,64})((?:\s+[^\s=\]"]{1,64}="(?:[^"\\]|\\.)*")*)\s*\]', re.S)
-_SD_PARAM = re.compile(r'([^\s=\]"]{1,64})="((?:[^"\\]|\\.)*)"', re.S)
+_SD_ELEMENT = re.compile(r'\[([^\s\]=]{1,64})((?:\s+[^\s=\]"]{1,64}="[^"\\]*(?:\\.[^"\\]*)*")*)\s*\]', re.S)
+_SD_PARAM = re.compile(r'([^\s=\]"]{1,64})="([^"\\]*(?:\\.[^"\\]*)*)"', re.S)
 _SD_UNESCAPE = re.compile(r'\\([\\"\]])')
 _VENDOR_TAG = re.compile(r"%%(\d\d)([A-Z0-9_]{1,32})/(\d)/([A-Za-z0-9_]{1,64})")
 _VENDOR_CODES = {"01": "Huawei", "10": "H3C"}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
 MONTHS = {m: i for i, m in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
@@ -31,16 +31,23 @@ _CLF = re.compile(r"(\d{1,2})/([A-Z][a-z]{2})/(\d{4}):(\d\d):(\d\d):(\d\d)(?: ([
 _COMPACT = re.compile(r"(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)")
 
 
+_OFFSETS: dict[str, tzinfo] = {"Z": UTC, "UTC": UTC, "GMT": UTC, "CST": _CHINA}
+
+
 def _offset(text: str | None, local: tzinfo) -> tzinfo:
     if text is None:
         return local
-    if text in ("Z", "UTC", "GMT"):
-        return UTC
-    if text == "CST":
-        return _CHINA
-    sign = -1 if text[0] == "-" else 1
-    digits = text[1:].replace(":", "")
-    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    tz = _OFFSETS.get(text)
+    if tz is None:
+        sign = -1 if text[0] == "-" else 1
+        digits = text[1:].replace(":", "")
+        try:
+            tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+        except ValueError:  # offsets of 24 hours or more
+            return local
+        if len(_OFFSETS) < 256:
+            _OFFSETS[text] = tz
+    return tz
 
 
 def _fraction(text: str | None) -> int:
@@ -94,9 +101,36 @@ def _iso(text: str, local: tzinfo) -> float | None:
     return parsed.timestamp()
 
 
+_CLF_MINUTES: dict[str, float] = {}
+
+
+def _clf(text: str, local: tzinfo) -> float | None:
+    """``10/Oct/2000:13:55:36 -0700``; with an offset, the minute is memoised (lines come in order)."""
+    key = text[:-9] + text[-6:] if len(text) == 26 else ""
+    base = _CLF_MINUTES.get(key)
+    seconds = text[-8:-6]
+    if base is not None and seconds.isdigit() and text[-9] == ":" and text[-6] == " ":
+        return base + int(seconds)
+    m = _CLF.fullmatch(text)
+    if m is None:
+        return None
+    tz = local if m.group(7) is None else _offset(m.group(7) + m.group(8) + m.group(9), local)
+    t = _build(int(m.group(3)), MONTHS.get(m.group(2), 0), int(m.group(1)),
+               (int(m.group(4)), int(m.group(5)), int(m.group(6)), 0), tz)
+    if t is not None and key and m.group(7) is not None:
+        if len(_CLF_MINUTES) >= 4096:
+            _CLF_MINUTES.clear()
+        _CLF_MINUTES[key] = t - int(m.group(6))
+    return t
+
+
 def _digits_first(text: str, local: tzinfo) -> float | None:
+    if text.isdigit() and len(text) != 14:
+        return _epoch(float(text))
     if len(text) >= 10 and text[4] == "-":
         return _iso(text, local)
+    if text[1:3].endswith("/") or text[2:3] == "/":
+        return _clf(text, local)
     if len(text) == 14 and text.isdigit():
         m = _COMPACT.fullmatch(text)
         if m is not None:
@@ -106,11 +140,6 @@ def _digits_first(text: str, local: tzinfo) -> float | None:
     if m is not None:
         y, mo, d, hh, mm, ss = (int(g) for g in m.groups()[:6])
         return _build(y, mo, d, (hh, mm, ss, _fraction(m.group(7))), local)
-    m = _CLF.fullmatch(text)
-    if m is not None:
-        tz = local if m.group(7) is None else _offset(f"{m.group(7)}{m.group(8)}{m.group(9)}", local)
-        return _build(int(m.group(3)), MONTHS.get(m.group(2), 0), int(m.group(1)),
-                      (int(m.group(4)), int(m.group(5)), int(m.group(6)), 0), tz)
     try:
         return _epoch(float(text))
     except ValueError:
@@ -134,20 +163,23 @@ def parse_time(value: object, *, received_at: float, local: tzinfo) -> float | N
     return None
 
 
-_DAYS: dict[int, str] = {}
-_EPOCH_DATE = date(1970, 1, 1)
+_MINUTES: dict[int, str] = {}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_TWO = tuple(f"{i:02d}" for i in range(60))
+_THREE = tuple(f".{i:03d}Z" for i in range(1000))
+
+
+def _minute_prefix(minute: int) -> str:
+    prefix = (_EPOCH + timedelta(minutes=minute)).strftime("%Y-%m-%dT%H:%M:")
+    if len(_MINUTES) >= 4096:
+        _MINUTES.clear()
+    _MINUTES[minute] = prefix
+    return prefix
 
 
 def format_utc(t: float) -> str:
     """``2024-01-01T04:00:00.000Z`` for epoch seconds ``t`` (millisecond precision, 1970..9999)."""
-    total_ms = round(t * 1000)
-    secs, ms = divmod(total_ms, 1000)
-    days, rem = divmod(secs, 86400)
-    day = _DAYS.get(days)
-    if day is None:
-        day = (_EPOCH_DATE + timedelta(days=days)).isoformat()
-        if len(_DAYS) < 4096:
-            _DAYS[days] = day
-    hours, rem = divmod(rem, 3600)
-    minutes, seconds = divmod(rem, 60)
-    return f"{day}T{hours:02d}:{minutes:02d}:{seconds:02d}.{ms:03d}Z"
+    secs, ms = divmod(int(t * 1000.0 + 0.5), 1000)
+    minute, second = divmod(secs, 60)
+    prefix = _MINUTES.get(minute) or _minute_prefix(minute)
+    return prefix + _TWO[second] + _THREE[ms]
