@@ -7,10 +7,10 @@ from secops.classify.detectors.base import Detector, Params, Shape, Verdict
 
 
 def validate(value: str, params: Params) -> Verdict | None:
-    if not v.org_code(value) or value.replace("-", "").isalpha():
+    if not v.org_code(value):
         return None
-    # the dashed form is distinctive; a bare 9-character token needs a field name or context
-    return Verdict(value, 0.7 if "-" in value else 0.3)
+    # the dashed form is distinctive; a bare or all-letter token needs a field name or context
+    return Verdict(value, 0.7 if "-" in value and not value[:8].isalpha() else 0.3)
 
 
 DETECTOR = Detector(
