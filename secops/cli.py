@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from secops.errors import ConfigError, SecopsError
 
@@ -44,6 +45,50 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_test(args: argparse.Namespace) -> int:
+    from secops.commands import run_tests
+
+    return run_tests(_settings(args), args.paths, out=sys.stdout, verbose=args.verbose)
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from secops.commands import run_replay
+
+    return run_replay(_settings(args), args.files, fmt=args.format, matches=args.matches, source=args.source,
+                      out=sys.stdout)
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from secops.commands import run_scan
+
+    return run_scan(_settings(args), args.files, fmt=args.format, out=sys.stdout)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from secops.store.cli import run_export
+
+    return run_export(_settings(args).store, start=args.start, end=args.end, fmt=args.format,
+                      out_dir=Path(args.output), progress=sys.stderr.isatty())
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from secops.store.cli import run_verify
+
+    if args.store == (args.path is not None):
+        print("secops verify: give a bundle PATH or --store (not both)", file=sys.stderr)
+        return 2
+    settings = _settings(args).store if args.store or args.config else None
+    return run_verify(Path(args.path) if args.path else None, settings=settings, store=args.store)
+
+
+def cmd_oncall(args: argparse.Namespace) -> int:
+    from secops.clock import SystemClock
+    from secops.playbooks.cli import run_oncall_now
+
+    settings = _settings(args)
+    return run_oncall_now(settings.playbooks.paths, now=SystemClock().now(), out=sys.stdout)
+
+
 def _add_config(p: argparse.ArgumentParser) -> None:
     p.add_argument("-c", "--config", metavar="FILE", help="config file (default: the embedded default)")
 
@@ -59,6 +104,46 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="validate config, rules and playbooks; exit 1 on any error")
     _add_config(p)
     p.set_defaults(handler=cmd_check)
+
+    p = sub.add_parser("test", help="run the tests embedded in rules and playbooks; exit 1 on failure")
+    _add_config(p)
+    p.add_argument("paths", nargs="*", metavar="PATH", help="rule or playbook folders (default: all configured)")
+    p.add_argument("-v", "--verbose", action="store_true", help="list passing tests too")
+    p.set_defaults(handler=cmd_test)
+
+    p = sub.add_parser("scan", help="classify log lines offline: one JSON object per input line, in order")
+    _add_config(p)
+    p.add_argument("files", nargs="+", metavar="FILE", help="log files ('-' for standard input)")
+    p.add_argument("--format", default=None, help="parse lines with this format first (default: raw text)")
+    p.set_defaults(handler=cmd_scan)
+
+    p = sub.add_parser("replay", help="run detection offline in event time; alerts as JSONL")
+    _add_config(p)
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--format", default=None, help="input format (default: auto)")
+    p.add_argument("--matches", action="store_true", help="one object per line: the rules that matched it")
+    p.add_argument("--source", default=None, help="source id the events came from (default: the file name)")
+    p.set_defaults(handler=cmd_replay)
+
+    p = sub.add_parser("export", help="auditor bundle: data files and a manifest for a time range")
+    _add_config(p)
+    p.add_argument("--from", dest="start", required=True, metavar="T", help="start (ISO 8601 or epoch seconds)")
+    p.add_argument("--to", dest="end", required=True, metavar="T", help="end (ISO 8601 or epoch seconds)")
+    p.add_argument("--format", choices=["csv", "jsonl"], default="csv")
+    p.add_argument("-o", "--output", required=True, metavar="DIR")
+    p.set_defaults(handler=cmd_export)
+
+    p = sub.add_parser("verify", help="check an export bundle, or the live ledger with --store")
+    _add_config(p)
+    p.add_argument("path", nargs="?", metavar="PATH", help="bundle directory or .tar")
+    p.add_argument("--store", action="store_true", help="verify the live ledger of the configured store")
+    p.set_defaults(handler=cmd_verify)
+
+    p = sub.add_parser("oncall", help="on-call")
+    osub = p.add_subparsers(dest="oncall_command", required=True)
+    o = osub.add_parser("now", help="who is on duty now, per tier, and until when")
+    _add_config(o)
+    o.set_defaults(handler=cmd_oncall)
 
     p = sub.add_parser("token", help="API tokens")
     tsub = p.add_subparsers(dest="token_command", required=True)

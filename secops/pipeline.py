@@ -35,6 +35,7 @@ class Batch:
 
 
 Process = Callable[[RawEvent, Batch], None]
+Finish = Callable[[Batch], None]
 Sink = Callable[[Batch], Awaitable[None]]
 
 
@@ -46,13 +47,15 @@ class Pipeline:
         *,
         process: Process,
         sink: Sink,
+        finish: Finish | None = None,
         metrics: Metrics,
         clock: Clock,
         queue_max_records: int = 20_000,
         batch_max_records: int = 1_000,
-        batch_max_seconds: float = 0.05,
+        batch_max_seconds: float = 0.0,
     ) -> None:
         self._process = process
+        self._finish = finish
         self._sink = sink
         self._metrics = metrics
         self._clock = clock
@@ -139,6 +142,8 @@ class Pipeline:
         batch = Batch(raws=list(raws))
         for raw in raws:
             self._process(raw, batch)
+        if self._finish is not None:
+            self._finish(batch)
         # The sink retries internally until the store takes the batch; if it raises, the raws are not
         # acknowledged, so upstream redelivers them.
         await self._sink(batch)

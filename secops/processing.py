@@ -23,7 +23,9 @@ Parser = Callable[[str], dict[str, Any]]
 
 
 class Enricher(Protocol):
-    def __call__(self, event: Event) -> None: ...
+    def __call__(self, events: Sequence[Event]) -> object:
+        """Add fields to a batch of events in place (classification writes ``data.*``)."""
+        ...
 
 
 class Detector(Protocol):
@@ -71,40 +73,45 @@ class Processor:
             records = [raw.data]
         self._received[raw.source].inc(len(records))
         for index, record in enumerate(records):
-            event = self._event(batch, raw, fmt, index, record)
-            if event is not None:
-                self._hooks(event, batch)
+            self._event(batch, raw, fmt, index, record)
 
-    def _event(self, batch: Batch, raw: RawEvent, fmt: SourceFormat, index: int, record: bytes) -> Event | None:
+    def finish(self, batch: Batch) -> None:
+        """After every raw event of the batch is parsed: enrich the batch, then detect event by event."""
+        try:
+            for enrich in self.enrichers:
+                enrich(batch.events)
+        except Exception:  # a rule-engine bug must not stop the daemon; the events are still stored
+            log.exception("classification failed on a batch of %d events", len(batch.events))
+            self.metrics.events_rejected_total.labels("pipeline", "hook_error").inc()
+        for event in batch.events:
+            self._detect(event, batch)
+
+    def _event(self, batch: Batch, raw: RawEvent, fmt: SourceFormat, index: int, record: bytes) -> None:
         if len(record) > fmt.max_record_bytes:
             self._reject(batch, raw, "too_long", f"record of {len(record)} bytes", record[:256])
-            return None
+            return
         try:
             text, flags = decode(record, fmt.encoding)
             fields = fmt.parser(text)
             timestamp, fields = self.normalizer.normalize(fields, raw=text, received_at=raw.received_at)
         except ParseError as err:
             self._reject(batch, raw, err.reason, err.detail, record)
-            return None
+            return
         except Exception as err:  # a parser bug must not stop the daemon: keep the record and say so
             log.exception("parser failed on a record from %s", raw.source)
             self._reject(batch, raw, "parser_error", type(err).__name__, record)
-            return None
+            return
         explicit = fields.get("event.id")
         eid = (event_id(raw.source, "event.id", 0, str(explicit).encode()) if explicit
                else event_id(raw.source, raw.position, index, record))
-        event = Event(eid, raw.source, timestamp, raw.received_at, fields, flags)
-        batch.events.append(event)
-        return event
+        batch.events.append(Event(eid, raw.source, timestamp, raw.received_at, fields, flags))
 
-    def _hooks(self, event: Event, batch: Batch) -> None:
+    def _detect(self, event: Event, batch: Batch) -> None:
         try:
-            for enrich in self.enrichers:
-                enrich(event)
             for detector in self.detectors:
                 batch.detections.extend(detector.process(event))
         except Exception:  # a rule-engine bug must not stop the daemon; the event is still stored
-            log.exception("classification or detection failed on event %s from %s", event.id, event.source)
+            log.exception("detection failed on event %s from %s", event.id, event.source)
             self.metrics.events_rejected_total.labels(event.source, "hook_error").inc()
 
     def _reject(self, batch: Batch, raw: RawEvent, reason: str, detail: str, data: bytes) -> None:

@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from secops import yamlio
 from secops.alerting.config import AlertingSettings, AlertmanagerSettings
+from secops.classify.config import ClassificationSettings
+from secops.playbooks.config import PlaybookSettings
 from secops.errors import ConfigError, Issue
 from secops.sources.config import HttpSource, SourceSettings, SyslogSource
 from secops.store.config import SqliteStoreSettings, StoreSettings
@@ -44,7 +46,7 @@ class RulesSettings(_Strict):
 class PipelineSettings(_Strict):
     queue_max_records: int = Field(default=20_000, gt=0)
     batch_max_records: int = Field(default=1_000, gt=0)
-    batch_max_seconds: float = Field(default=0.05, gt=0)
+    batch_max_seconds: float = Field(default=0.0, ge=0)  # extra wait to grow a batch; 0 = take what is queued
     shutdown_deadline_seconds: float = Field(default=20.0, gt=0)
     dead_letter_dir: str = "./var/deadletter"
     external_zones: list[str] = Field(default_factory=lambda: ["internet"])
@@ -72,10 +74,10 @@ class Settings(_Strict):
     zones: dict[str, list[str]] = Field(default_factory=dict)
     store: StoreSettings = SqliteStoreSettings()
     rules: RulesSettings = RulesSettings()
-    playbooks: dict[str, Any] = Field(default_factory=dict)
+    playbooks: PlaybookSettings = PlaybookSettings()
     alertmanager: AlertmanagerSettings | None = None
     alerting: AlertingSettings = AlertingSettings()
-    classification: dict[str, Any] = Field(default_factory=dict)
+    classification: ClassificationSettings = ClassificationSettings()
     auth: AuthSettings = AuthSettings()
     pipeline: PipelineSettings = PipelineSettings()
     log: LogSettings = LogSettings()

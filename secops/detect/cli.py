@@ -88,14 +88,18 @@ def _detection_dict(d: Detection) -> dict[str, Any]:
 
 def run_replay(files: Sequence[str], *, rules_paths: Sequence[Path], fmt: str | None, matches: bool,
                out: TextIO, local_paths: Sequence[Path] = (), classify: Classify | None = None,
-               source: str | None = None) -> int:
+               source: str | None = None, engine: DetectionEngine | None = None, book: Any = None) -> int:
     """Detection over log files in event time; raises ConfigError when the rules do not load.
 
     ``source`` names the events' source (default: the file name) so that rules grouped by
-    ``secops.source`` give the same labels as the live daemon.
+    ``secops.source`` give the same labels as the live daemon. ``engine`` and ``book`` let the caller
+    build them from the daemon's settings (label masking key, alerting settings), so replay and the live
+    daemon give the same alert ids.
     """
-    engine = DetectionEngine.load(rules_paths, local_paths=local_paths)
-    book = None if matches else _alert_book()
+    if engine is None:
+        engine = DetectionEngine.load(rules_paths, local_paths=local_paths)
+    if book is None and not matches:
+        book = _alert_book()
     for number, event in _events(files, fmt, source):
         if event is not None and classify is not None:
             event = Event(event.id, event.source, event.timestamp, event.received_at, classify(dict(event.fields)))

@@ -61,7 +61,11 @@ def _split_header(body: str) -> tuple[list[str], str]:
     parts = body.split("|", 7)
     if len(parts) < 7:
         raise ParseError("invalid_cef", f"{len(parts) - 1} header separators, expected 7")
-    return parts[:7], parts[7] if len(parts) == 8 else ""
+    ext = parts[7] if len(parts) == 8 else ""
+    header = parts[:7]
+    if "\\" in body[:len(body) - len(ext)]:
+        header = [_HEADER_UNESCAPE.sub(r"\1", part) for part in header]
+    return header, ext
 
 
 def _split_escaped_header(body: str) -> tuple[list[str], str]:

@@ -12,6 +12,7 @@ from secops.errors import ParseError
 from secops.parse.fields import COMMON, coerce_ints
 
 MAX_DEPTH = 64
+_INT64 = 1.8446744073709552e19  # 2**64
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
 _BRACKETS = re.compile(r"[\[\]{}]")
 
@@ -42,23 +43,39 @@ def loads(text: str) -> Any:
         raise ParseError("invalid_json", str(first)[:200]) from err
 
 
-def _flatten(obj: dict[str, Any], prefix: str, out: dict[str, Any]) -> None:
+class _HugeNumber(Exception):
+    """orjson turned an integer wider than 64 bits into a float; parse again with the stdlib."""
+
+
+def _check_float(value: float) -> None:
+    if not -_INT64 < value < _INT64:
+        raise _HugeNumber
+
+
+def _flatten(obj: dict[str, Any], prefix: str, out: dict[str, Any], exact: bool) -> None:
     for key, value in obj.items():
         if type(value) is dict and value:
-            _flatten(value, f"{prefix}{key}.", out)
+            _flatten(value, f"{prefix}{key}.", out, exact)
         else:
+            if type(value) is float and not exact:
+                _check_float(value)
             out[f"{prefix}{key}"] = value
 
 
-def flatten_object(obj: dict[str, Any]) -> dict[str, Any]:
-    """Flatten nested objects into dotted keys and move top-level vendor aliases to ECS names."""
+def flatten_object(obj: dict[str, Any], *, exact: bool = False) -> dict[str, Any]:
+    """Flatten nested objects into dotted keys and move top-level vendor aliases to ECS names.
+
+    Unless ``exact``, a float beyond 64-bit integer range raises _HugeNumber (orjson's rendering of a
+    big integer), so the caller can parse the text again with the stdlib."""
     out: dict[str, Any] = {}
     aliased: list[tuple[str, str]] = []
     known = COMMON.cache
     for key, value in obj.items():
         if type(value) is dict and value:
-            _flatten(value, key + ".", out)
+            _flatten(value, key + ".", out, exact)
             continue
+        if type(value) is float and not exact:
+            _check_float(value)
         out[key] = value
         target = known.get(key, "")
         if target == "":
@@ -77,4 +94,12 @@ def parse_json(text: str) -> dict[str, Any]:
     obj = loads(text)
     if not isinstance(obj, dict):
         raise ParseError("not_object", f"JSON {type(obj).__name__}, expected an object")
-    return flatten_object(obj)
+    try:
+        return flatten_object(obj)
+    except _HugeNumber:
+        pass
+    try:
+        exact = json.loads(text)
+    except (ValueError, RecursionError) as err:
+        raise ParseError("invalid_json", str(err)[:200]) from err
+    return flatten_object(exact, exact=True)
