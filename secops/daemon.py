@@ -17,16 +17,17 @@ from prometheus_client import disable_created_metrics
 from secops.alerting.alertmanager import AlertmanagerClient, build_client
 from secops.alerting.state import AlertBook
 from secops.api import alerts as alerts_api
-from secops.api import audit, incidents
+from secops.api import audit, console, incidents
 from secops.api.app import build_app
 from secops.api.auth import TokenBook, TokenEntry
 from secops.api.health import Readiness
+from secops.api.hub import Hub
 from secops.classify.engine import Classifier
 from secops.clock import Clock, SystemClock
 from secops.deadletter import DeadLetter
 from secops.detect.engine import DetectionEngine
 from secops.errors import StoreUnavailable
-from secops.model.alert import AlertChange, ChangeKind
+from secops.model.alert import AlertChange, ChangeKind, alert_to_dict
 from secops.parse.normalize import Normalizer, ZoneMap
 from secops.pipeline import Batch, Pipeline
 from secops.playbooks.loader import load_playbooks
@@ -60,6 +61,7 @@ class Daemon:
         self.pipeline: Pipeline | None = None
         self.alertmanager: AlertmanagerClient | None = None
         self.playbooks: PlaybookRunner | None = None
+        self.hub = Hub()
         self.http_server: uvicorn.Server | None = None
         self._stop = asyncio.Event()
         self._store_ok = True
@@ -82,12 +84,13 @@ class Daemon:
         return {"metrics": self.metrics, "readiness": self.readiness, "http_source": http_source,
                 "store": self.store, "alerts": AlertLifecycle(self), "book": self.alerts,
                 "playbooks": self.playbooks, "clock": self.clock, "version": _version(),
-                "reload_rules": self.reload_rules, "settings": self.settings}
+                "reload_rules": self.reload_rules, "settings": self.settings, "hub": self.hub}
 
     def _http_server(self) -> uvicorn.Server:
         entries = [TokenEntry(t.name, t.sha256, tuple(t.roles)) for t in self.settings.auth.tokens]
         app = build_app(state=self._app_state(), tokens=TokenBook(entries), on_auth_failure=self._auth_failed,
-                        extra_routes=[*incidents.routes(), *audit.routes(), *alerts_api.routes()])
+                        extra_routes=[*incidents.routes(), *audit.routes(), *alerts_api.routes(), *console.routes()],
+                        session=console.session_principal)
         host, _, port = self.settings.http.address.rpartition(":")
         config = uvicorn.Config(app, host=host.strip("[]"), port=int(port), log_config=None, access_log=False,
                                 lifespan="off", timeout_graceful_shutdown=5)
@@ -157,6 +160,8 @@ class Daemon:
             self.alertmanager.update(changes)
         if playbooks and self.playbooks is not None:
             await self.playbooks.handle(changes)
+        for change in changes:
+            self.hub.publish("alert", {"change": change.kind.value, "alert": alert_to_dict(change.alert)})
 
     async def reload_rules(self) -> list[Any]:
         """``POST /api/v1/rules/reload``: validate and swap both packs; a broken change keeps the old rules."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from secops.api import health, ingest
-from secops.api.auth import AuthMiddleware, FailureHook, Rule, TokenBook, rule
+from secops.api.auth import AuthMiddleware, FailureHook, Principal, Rule, TokenBook, rule
 
 # Who may call what. Everything under /api/ must be listed; an unlisted /api/ path is refused.
 ROLE_TABLE: list[Rule] = [
@@ -64,7 +64,8 @@ async def _reload(request: Request) -> Response:
 
 
 def build_app(*, state: dict[str, Any], tokens: TokenBook, extra_routes: Sequence[BaseRoute] = (),
-              on_auth_failure: FailureHook | None = None, role_table: Sequence[Rule] = ROLE_TABLE) -> Starlette:
+              on_auth_failure: FailureHook | None = None, role_table: Sequence[Rule] = ROLE_TABLE,
+              session: Callable[[Request], Principal | None] | None = None) -> Starlette:
     routes: list[BaseRoute] = [
         *health.routes(),
         *ingest.routes(),
@@ -73,7 +74,8 @@ def build_app(*, state: dict[str, Any], tokens: TokenBook, extra_routes: Sequenc
         *extra_routes,
     ]
     app = Starlette(routes=routes, middleware=[
-        Middleware(AuthMiddleware, tokens=tokens, table=list(role_table), on_failure=on_auth_failure),
+        Middleware(AuthMiddleware, tokens=tokens, table=list(role_table), on_failure=on_auth_failure,
+                   session=session),
     ])
     state.setdefault("reload_rules", None)
     state.setdefault("http_source", None)

@@ -76,8 +76,9 @@ FailureHook = Callable[[str, str, str], Awaitable[None]]  # (reason, method, pat
 class AuthMiddleware:
     """Authenticates ``Authorization: Bearer`` (or an authenticated console session) and applies the table.
 
-    Paths not in the table are refused with 404 for /api/ and passed through otherwise (static console
-    assets). 401 without valid credentials, 403 with the wrong role.
+    A path under /api/ that is not in the table still needs a valid credential (any role); other paths
+    not in the table are public (health, metrics, console assets, signed ack links). 401 without valid
+    credentials, 403 with the wrong role.
     """
 
     def __init__(self, app: ASGIApp, *, tokens: TokenBook, table: Sequence[Rule],
@@ -95,6 +96,8 @@ class AuthMiddleware:
             return
         request = Request(scope)
         matched = self._match(request.method, scope["path"])
+        if matched is None and scope["path"].startswith("/api/"):
+            matched = Rule(request.method, re.compile(".*"), frozenset(ROLES))
         if matched is None or not matched.roles:
             scope.setdefault("state", {})["principal"] = self._principal(request)
             await self.app(scope, receive, send)
