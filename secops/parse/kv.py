@@ -20,7 +20,7 @@ from typing import Any
 from secops.errors import ParseError
 from secops.parse.fields import FIREWALL, coerce_ints, split_url
 
-_EQ_KEY = re.compile(r"""(?:^|(?<=[\s,;:]))([^\s=,;:"'()]{1,64}(?:\(\d{1,6}\))?)=""")
+_EQ_KEY = re.compile(r"(?:^|(?<=[\s,;:]))([^\W\d][\w.@-]{0,63}(?:\(\d{1,6}\))?)=")
 _COLON_SPLIT = re.compile(r"[,，;；]\s*")
 _COLON_KEY = re.compile(r"[^\W\d][^,，;；:：=\"']{0,39}")
 _FLOW = re.compile(
