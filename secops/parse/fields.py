@@ -109,6 +109,18 @@ def coerce_ints(out: dict[str, Any]) -> None:
             out[name] = int(value)
 
 
+def _authority(host: str, out: dict[str, Any]) -> None:
+    if host.startswith("["):
+        domain, _, rest = host[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else ""
+    else:
+        domain, _, port = host.partition(":")
+    if domain:
+        out.setdefault("url.domain", domain)
+    if port.isdigit() and len(port) <= 5:
+        out.setdefault("url.port", int(port))
+
+
 def split_url(original: str, out: dict[str, Any]) -> None:
     """Fill ``url.path``/``url.query`` (and scheme/domain for absolute URLs) from a request target."""
     target = original
@@ -118,7 +130,7 @@ def split_url(original: str, out: dict[str, Any]) -> None:
         host, slash, target = rest.partition("/")
         target = slash + target
         if host:
-            out.setdefault("url.domain", host.rpartition("@")[2])
+            _authority(host.rpartition("@")[2], out)
     path, qmark, query = target.partition("?")
     path = path.partition("#")[0]
     if path:

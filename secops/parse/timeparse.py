@@ -20,6 +20,7 @@ MIN_EPOCH = 946684800.0  # 2000-01-01: a bare number below this is not a timesta
 MAX_EPOCH = 4102444800.0  # 2100-01-01
 FUTURE_SLACK_SECONDS = 7 * 86400.0  # a yearless BSD time is at most this far after its receipt
 _MIN_YEAR, _MAX_YEAR = 1970, 2099
+_INT_LIMIT = 10**20  # an integer field beyond this is no epoch in s, ms, us or ns
 _CHINA = timezone(timedelta(hours=8), "CST")
 
 _BSD = re.compile(
@@ -109,7 +110,7 @@ def _clf(text: str, local: tzinfo) -> float | None:
     key = text[:-9] + text[-6:] if len(text) == 26 else ""
     base = _CLF_MINUTES.get(key)
     seconds = text[-8:-6]
-    if base is not None and seconds.isdigit() and text[-9] == ":" and text[-6] == " ":
+    if base is not None and seconds.isdigit() and seconds < "60" and text[-9] == ":" and text[-6] == " ":
         return base + int(seconds)
     m = _CLF.fullmatch(text)
     if m is None:
@@ -148,8 +149,10 @@ def _digits_first(text: str, local: tzinfo) -> float | None:
 
 def parse_time(value: object, *, received_at: float, local: tzinfo) -> float | None:
     """Epoch seconds of ``value`` (a field value of any type), or None if it is not a timestamp."""
-    if type(value) is int or type(value) is float:
-        return _epoch(float(value))
+    if type(value) is float:
+        return _epoch(value)
+    if type(value) is int:
+        return _epoch(float(value)) if -_INT_LIMIT < value < _INT_LIMIT else None
     if type(value) is not str or not value or len(value) > 64:
         return None
     text = value.strip()

@@ -79,7 +79,8 @@ def test_named_formats(name: str) -> None:
     if name == "common":
         line = line.split(' "http://')[0]
     out = build(name)(line)
-    assert out["source.ip"] == "192.168.1.10" and out["http.response.status_code"] == 200
+    assert out["source.ip"] == "192.168.1.10"
+    assert out["http.response.status_code"] == 200
 
 
 @pytest.mark.parametrize(

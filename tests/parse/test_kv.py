@@ -20,7 +20,8 @@ TOPSEC = ('id=tos time="2019-06-27 14:40:03" fw=TopsecOS pri=6 type=conn recorde
           'msg="session \\"created\\" ok"')
 SANGFOR = ("fwlog: 日志类型:WAF应用防护日志, 源IP:192.168.1.133, 源端口:38378, 目的IP:222.46.22.226, 目的端口:80, "
            "攻击类型:SQL注入, 严重级别:高, 系统动作:拒绝, URL:http://gov.example.cn/a.php?id=1")
-SANGFOR_FULLWIDTH = "日志类型：服务控制或应用控制，用户：(null)，源IP：192.168.1.133，目的IP：10.2.2.2，系统动作：被记录"
+SANGFOR_FULLWIDTH = ("日志类型：服务控制或应用控制，用户：(null)，源IP：192.168.1.133，目的IP：10.2.2.2，"
+                     "系统动作：被记录")
 HILLSTONE_SESSION = ("TRAFFIC@FLOW: SESSION: 10.1.1.1:1234->2.2.2.2:80(TCP), application HTTP, "
                      "interface ethernet0/1, vr trust-vr, policy 1, user -@-, host -, send packets 1,send bytes 60")
 HILLSTONE_THREAT = ("Threat@FLOW: From 10.1.1.1:1234(ethernet0/1) to 2.2.2.2:80(-), threat name: SQL Injection, "
