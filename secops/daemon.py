@@ -33,6 +33,7 @@ from secops.pipeline import Batch, Pipeline
 from secops.playbooks.loader import load_playbooks
 from secops.playbooks.runner import AlertNotFound, PlaybookRunner
 from secops.processing import Processor, source_formats
+from secops.redact import Redactor
 from secops.settings import Settings
 from secops.sources import SOURCES, Source, SourceContext
 from secops.sources.http import HttpIngest
@@ -70,8 +71,9 @@ class Daemon:
     def _processor(self) -> Processor:
         zones = ZoneMap(self.settings.zones, external=self.settings.pipeline.external_zones)
         enrichers = [self.classifier.classify_events] if self.classifier is not None else []
+        finishers = [Redactor(self.classifier)] if self.classifier is not None else []
         return Processor(formats=source_formats(self.settings.sources), normalizer=Normalizer(zones),
-                         metrics=self.metrics, enrichers=enrichers, detectors=[self.detector])
+                         metrics=self.metrics, enrichers=enrichers, detectors=[self.detector], finishers=finishers)
 
     def _build_sources(self, pipeline: Pipeline) -> None:
         ctx = SourceContext(pipeline=pipeline, metrics=self.metrics, clock=self.clock, state_dir=self.state_dir,

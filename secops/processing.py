@@ -53,12 +53,14 @@ class Processor:
     """Turns each RawEvent into Events (or Rejected records) and runs the hooks, filling a Batch."""
 
     def __init__(self, *, formats: Mapping[str, SourceFormat], normalizer: Normalizer, metrics: Metrics,
-                 enrichers: Sequence[Enricher] = (), detectors: Sequence[Detector] = ()) -> None:
+                 enrichers: Sequence[Enricher] = (), detectors: Sequence[Detector] = (),
+                 finishers: Sequence[Enricher] = ()) -> None:
         self.formats = dict(formats)
         self.normalizer = normalizer
         self.metrics = metrics
         self.enrichers = list(enrichers)
         self.detectors = list(detectors)
+        self.finishers = list(finishers)  # after detection, before the store: masking
         self._received = {k: metrics.events_received_total.labels(k) for k in self.formats}
 
     def __call__(self, raw: RawEvent, batch: Batch) -> None:
@@ -76,7 +78,8 @@ class Processor:
             self._event(batch, raw, fmt, index, record)
 
     def finish(self, batch: Batch) -> None:
-        """After every raw event of the batch is parsed: enrich the batch, then detect event by event."""
+        """After every raw event of the batch is parsed: enrich the batch, detect event by event, then run the
+        finishers (masking). A finisher that fails raises: an unmasked event must not reach the store."""
         try:
             for enrich in self.enrichers:
                 enrich(batch.events)
@@ -85,6 +88,8 @@ class Processor:
             self.metrics.events_rejected_total.labels("pipeline", "hook_error").inc()
         for event in batch.events:
             self._detect(event, batch)
+        for finish in self.finishers:
+            finish(batch.events)
 
     def _event(self, batch: Batch, raw: RawEvent, fmt: SourceFormat, index: int, record: bytes) -> None:
         if len(record) > fmt.max_record_bytes:

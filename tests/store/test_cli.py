@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from store_factories import fired
+from tests.store.store_factories import fired
 
 from secops.clock import SystemClock
 from secops.store.cli import run_export, run_verify

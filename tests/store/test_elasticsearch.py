@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from store_factories import alert, event, fired, resolved
+from tests.store.store_factories import alert, event, fired, resolved
 
 from secops.clock import FakeClock
 from secops.errors import StoreUnavailable

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from store_factories import fired
+from tests.store.store_factories import fired
 
 from secops.clock import FakeClock
 from secops.errors import SecopsError

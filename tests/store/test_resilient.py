@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from store_factories import event
+from tests.store.store_factories import event
 
 from secops.clock import FakeClock
 from secops.store.config import SqliteStoreSettings

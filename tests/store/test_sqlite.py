@@ -4,7 +4,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from store_factories import event
+from tests.store.store_factories import event
 
 from secops.clock import FakeClock
 from secops.errors import StoreUnavailable

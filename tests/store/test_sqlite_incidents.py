@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from store_factories import alert, fired, resolved
+from tests.store.store_factories import alert, fired, resolved
 
 from secops.clock import FakeClock
 from secops.model.alert import AlertChange, ChangeKind

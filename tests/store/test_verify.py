@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from store_factories import fired
+from tests.store.store_factories import fired
 
 from secops.clock import FakeClock
 from secops.store.export import export_bundle
