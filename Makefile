@@ -29,7 +29,7 @@ $(APT_STAMP): Makefile
 apt-deps: $(APT_STAMP)
 
 run: $(STAMP)
-	$(BIN)/secops run
+	exec $(BIN)/secops run
 
 lint: $(STAMP)
 	$(BIN)/ruff check secops tests bench
