@@ -56,7 +56,7 @@ class Daemon:
         self.alerts = AlertBook(settings.alerting, metrics=self.metrics)
         self.classifier: Classifier | None = build_classifier(settings, metrics=self.metrics, clock=self.clock)
         self.detector: DetectionEngine = build_detector(settings, metrics=self.metrics)
-        self.lateness_seconds = 60.0
+        self.lateness_seconds = settings.rules.lateness_seconds
         self.sources: dict[str, Source] = {}
         self.store: ResilientStore | None = None
         self.pipeline: Pipeline | None = None
@@ -83,10 +83,17 @@ class Daemon:
 
     def _app_state(self) -> dict[str, Any]:
         http_source = next((s for s in self.sources.values() if isinstance(s, HttpIngest)), None)
+        lifecycle = AlertLifecycle(self)
+        operator_console = console.build_service(
+            state_dir=self.state_dir, clock=self.clock, hub=self.hub, metrics=self.metrics, runner=self.playbooks,
+            book=self.alerts, store=self.store, readiness=self.readiness, source_keys=list(self.settings.sources),
+            public_url=self.settings.http.public_url or self.settings.playbooks.public_base_url,
+            settings=getattr(self.settings, "console", None), stopping=self._stop, lifecycle=lifecycle)
         return {"metrics": self.metrics, "readiness": self.readiness, "http_source": http_source,
-                "store": self.store, "alerts": AlertLifecycle(self), "book": self.alerts,
+                "store": self.store, "alerts": lifecycle, "book": self.alerts,
                 "playbooks": self.playbooks, "clock": self.clock, "version": _version(),
-                "reload_rules": self.reload_rules, "settings": self.settings, "hub": self.hub}
+                "reload_rules": self.reload_rules, "settings": self.settings, "hub": self.hub,
+                "console": operator_console}
 
     def _http_server(self) -> uvicorn.Server:
         entries = [TokenEntry(t.name, t.sha256, tuple(t.roles)) for t in self.settings.auth.tokens]

@@ -41,6 +41,7 @@ class RulesSettings(_Strict):
     local_paths: list[str] = Field(default_factory=list)  # site additions and overrides
     watch: bool = True
     expand: dict[str, list[str]] = Field(default_factory=dict)  # Sigma %placeholder% values
+    lateness_seconds: float = Field(default=60.0, ge=0)  # how late an event may arrive and still count
 
 
 class PipelineSettings(_Strict):

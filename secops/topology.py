@@ -55,4 +55,4 @@ def build_classifier(settings: Settings, *, metrics: Metrics | None, clock: Cloc
 def build_detector(settings: Settings, *, metrics: Metrics | None) -> DetectionEngine:
     paths, local = detection_dirs(settings)
     return DetectionEngine.load(paths, local_paths=local, expand=settings.rules.expand, metrics=metrics,
-                                mask_key=hmac_key(settings))
+                                mask_key=hmac_key(settings), lateness_seconds=settings.rules.lateness_seconds)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.alerting.peers import TEST_CONFIG, Alertmanager, WebhookReceiver
+from tests.support.alertmanager import TEST_CONFIG, Alertmanager, WebhookReceiver
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from secops.alerting.state import AlertBook
 from secops.clock import FakeClock, SystemClock
 from secops.model.alert import AlertChange, ChangeKind, Detection, Severity
 from secops.telemetry.metrics import Metrics
-from tests.alerting.peers import Alertmanager, WebhookReceiver
+from tests.support.alertmanager import Alertmanager, WebhookReceiver
 
 PEERS = ["http://am-a:9093", "http://am-b:9093/prefix/"]
 

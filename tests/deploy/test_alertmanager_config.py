@@ -17,7 +17,7 @@ from secops.alerting.alertmanager import AlertmanagerClient
 from secops.alerting.state import AlertBook
 from secops.clock import SystemClock
 from secops.model.alert import Detection, Severity
-from tests.alerting.peers import AMTOOL_BIN, Alertmanager, WebhookReceiver
+from tests.support.alertmanager import AMTOOL_BIN, Alertmanager, WebhookReceiver
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "deploy" / "alertmanager" / "alertmanager.yml"
