@@ -5,7 +5,7 @@ single-use token is the credential):
 
 - ``GET  /api/v1/alerts`` (``?state=firing`` for firing only), ``GET /api/v1/alerts/{id}``
 - ``POST /api/v1/alerts/{id}/ack`` ``{"comment": "..."}``; ``POST /api/v1/alerts/{id}/resolve``;
-  ``POST /api/v1/alerts/{id}/escalate``
+  ``POST /api/v1/alerts/{id}/escalate``; ``POST /api/v1/alerts/{id}/notes`` ``{"text": "..."}``
 - ``GET/POST /api/v1/silences``, ``POST /api/v1/silences/{id}/approve``, ``POST /api/v1/silences/{id}/expire``
 - ``GET /api/v1/oncall`` (who is on duty), ``GET /api/v1/status`` (robot budgets, outbox)
 - ``GET /ack/{token}`` shows a confirmation page (IM clients prefetch links, so GET never acks);
@@ -18,6 +18,7 @@ Services come from ``request.app.state.playbooks`` (a PlaybookRunner) and, when 
 
 from __future__ import annotations
 
+import contextlib
 import html
 from dataclasses import asdict
 from typing import Any
@@ -27,8 +28,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from secops.errors import SecopsError
+from secops.errors import SecopsError, StoreUnavailable
 from secops.playbooks.acklink import AckLinkError
+from secops.playbooks.redact import redact_text
 from secops.playbooks.runner import AckRefused, AlertNotFound, PlaybookRunner
 from secops.playbooks.silences import SilenceError
 
@@ -65,6 +67,14 @@ async def _json(request: Request) -> dict[str, Any]:
 
 def _unavailable() -> Response:
     return _error(503, "playbooks are not running")
+
+
+async def _audit(request: Request, kind: str, payload: dict[str, Any]) -> None:
+    """A ledger record for an action the runner does not record itself."""
+    store = getattr(request.app.state, "store", None)
+    if store is not None:
+        with contextlib.suppress(StoreUnavailable):
+            await store.ledger_append(kind, payload)
 
 
 async def list_alerts(request: Request) -> Response:
@@ -115,6 +125,8 @@ async def resolve_alert(request: Request) -> Response:
         if resolver is not None:  # the alert lifecycle owns alert state; it hands back the changes
             changes = await resolver(alert_id, principal=_who(request), comment=comment)
             await runner.handle(list(changes))
+            await _audit(request, "console", {"event": "resolve", "principal": _who(request), "alert_id": alert_id,
+                                              "comment": redact_text(comment)[:1000]})
         else:
             await runner.resolve(alert_id, person=_who(request), comment=comment)
     except ValueError as err:
@@ -135,6 +147,20 @@ async def escalate_alert(request: Request) -> Response:
     except AckRefused as err:
         return _error(409, str(err))
     return JSONResponse({"id": request.path_params["id"], "escalated_by": _who(request)})
+
+
+async def add_note(request: Request) -> Response:
+    runner = _runner(request)
+    if runner is None:
+        return _unavailable()
+    try:
+        body = await _json(request)
+        note = await runner.add_note(request.path_params["id"], person=_who(request), text=str(body.get("text", "")))
+    except ValueError as err:
+        return _error(400, str(err))
+    except AlertNotFound as err:
+        return _error(404, str(err))
+    return JSONResponse(note, status_code=201)
 
 
 def _silence_json(s: Any) -> dict[str, Any]:
@@ -207,8 +233,9 @@ async def status(request: Request) -> Response:
 
 
 _PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title></head>
-<body style="font-family:sans-serif;max-width:32em;margin:2em auto"><h2>{title}</h2><p>{text}</p>{form}</body></html>"""
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
+<link rel="stylesheet" href="/console/static/ack.css"></head>
+<body class="ack-page"><h2>{title}</h2><p>{text}</p>{form}</body></html>"""
 
 
 def _page(title: str, text: str, status_code: int = 200, form: str = "") -> HTMLResponse:
@@ -230,7 +257,7 @@ async def ack_link_page(request: Request) -> Response:
     except AckLinkError as err:
         code, text = _REFUSED.get(err.reason, (400, "invalid link"))
         return _page("无法确认 / cannot acknowledge", text, code)
-    form = '<form method="post"><button type="submit" style="font-size:1.3em">确认告警 / Acknowledge</button></form>'
+    form = '<form method="post"><button type="submit">确认告警 / Acknowledge</button></form>'
     return _page("确认告警 / Acknowledge", f"告警 {claim.alert_id}，确认人 {claim.person}", 200, form)
 
 
@@ -260,6 +287,7 @@ def routes() -> list[Route]:
         Route("/api/v1/alerts/{id}/ack", ack_alert, methods=["POST"]),
         Route("/api/v1/alerts/{id}/resolve", resolve_alert, methods=["POST"]),
         Route("/api/v1/alerts/{id}/escalate", escalate_alert, methods=["POST"]),
+        Route("/api/v1/alerts/{id}/notes", add_note, methods=["POST"]),
         Route("/api/v1/silences", list_silences, methods=["GET"]),
         Route("/api/v1/silences", create_silence, methods=["POST"]),
         Route("/api/v1/silences/{id}/approve", approve_silence, methods=["POST"]),

@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from secops.api import health, ingest
 from secops.api.auth import AuthMiddleware, FailureHook, Principal, Rule, TokenBook, rule
+from secops.console.security import SecurityMiddleware
 
 # Who may call what. Everything under /api/ must be listed; an unlisted /api/ path is refused.
 ROLE_TABLE: list[Rule] = [
@@ -32,6 +33,16 @@ ROLE_TABLE: list[Rule] = [
     rule("POST", "/api/v1/rules/reload", ["rule_editor"]),
     rule("GET", "/api/v1/oncall", ["operator", "auditor"]),
     rule("GET", "/api/v1/status", ["operator", "auditor"]),
+    # the operator console (secops.api.console); /api/v1/console/login takes the bearer token itself
+    rule("POST", "/api/v1/console/login", ["operator"]),
+    rule("POST", "/api/v1/console/logout", ["operator"]),
+    rule("GET", "/api/v1/console/session", ["operator"]),
+    rule("GET", "/api/v1/console/state", ["operator"]),
+    rule("GET", "/api/v1/console/stream", ["operator"]),
+    rule("POST", "/api/v1/console/bulk", ["operator"]),
+    rule("GET", "/api/v1/console/handover", ["operator"]),
+    rule("POST", "/api/v1/console/handover", ["operator"]),
+    rule("POST", "/api/v1/console/handover/{id}/confirm", ["operator"]),
 ]
 
 
@@ -74,6 +85,7 @@ def build_app(*, state: dict[str, Any], tokens: TokenBook, extra_routes: Sequenc
         *extra_routes,
     ]
     app = Starlette(routes=routes, middleware=[
+        Middleware(SecurityMiddleware),  # CSP and other headers on every response; CSRF for cookie sessions
         Middleware(AuthMiddleware, tokens=tokens, table=list(role_table), on_failure=on_auth_failure,
                    session=session),
     ])

@@ -9,9 +9,10 @@ and silence goes to the ledger.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ from secops.playbooks.compose import alert_struct, compose, message_to_dict
 from secops.playbooks.config import PlaybookSettings
 from secops.playbooks.dispatch import PAGE_KINDS, Dispatcher, Hooks
 from secops.playbooks.loader import Playbook, PlaybookSet
+from secops.playbooks.oncall import OnCall
 from secops.playbooks.redact import redact_text
 from secops.playbooks.silences import Silence, SilenceBook
 from secops.playbooks.state import NS_ACKLINK, NS_GROUP, OPEN_PHASES, AckInfo, AlertEntry, Delivery, GroupState
@@ -138,7 +140,12 @@ class PlaybookRunner:
         self._ledger_backlog: list[tuple[str, dict[str, Any]]] = []
         self._loaded = False
         self._lock = asyncio.Lock()
+        self._ledger_lock = asyncio.Lock()  # dispatch tasks flush concurrently; one writer keeps the order
         self._wake: asyncio.Event | None = None
+        # hooks for the console: called after each tick, and with ("group", incident) or ("silence", id)
+        # whenever a group's state or a silence changed (acks, escalations, deliveries, notes)
+        self.tick_hooks: list[Callable[[float], Awaitable[None]]] = []
+        self.watchers: list[Callable[[str, str], None]] = []
 
     # ---- lifecycle -------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -180,6 +187,8 @@ class PlaybookRunner:
         async with self._lock:
             await self._flush(self.clock.now())
             await self._cleanup(self.clock.now())
+        for hook in self.tick_hooks:
+            await hook(self.clock.now())
 
     def _poke(self) -> None:
         if self._wake is not None:
@@ -345,6 +354,7 @@ class PlaybookRunner:
         for incident in sorted(self._dirty):
             if incident in self.groups:
                 await self.store.kv_put(NS_GROUP, incident, self.groups[incident].to_json())
+                self._changed("group", incident)
         self._dirty.clear()
         await self._flush_ledger()
 
@@ -545,17 +555,21 @@ class PlaybookRunner:
         await self._ledger("silence", {"event": "created", "silence_id": s.id, "matchers": s.matchers,
                                        "created_by": owner, "reason": s.reason, "ends_at": ends_at,
                                        "status": s.status})
+        self._changed("silence", s.id)
         return s
 
     async def approve_silence(self, silence_id: str, *, approver: str) -> Silence:
         s = await self.silences.approve(silence_id, approver=approver, now=self.clock.now())
         await self._ledger("silence", {"event": "approved", "silence_id": s.id, "approver": approver,
                                        "created_by": s.owner})
+        self._changed("silence", s.id)
+        self._poke()
         return s
 
     async def expire_silence(self, silence_id: str, *, person: str) -> Silence:
         s = await self.silences.expire(silence_id, person=person, now=self.clock.now())
         await self._ledger("silence", {"event": "expired", "silence_id": s.id, "principal": person})
+        self._changed("silence", s.id)
         self._poke()
         return s
 
@@ -563,6 +577,7 @@ class PlaybookRunner:
         expired, remind = await self.silences.maintain(now)
         for s in expired:
             self._ledger_later("silence", {"event": "expired", "silence_id": s.id, "created_by": s.owner})
+            self._changed("silence", s.id)
         for s in remind:
             self._ledger_later("silence", {"event": "reminder", "silence_id": s.id, "created_by": s.owner,
                                            "ends_at": s.ends_at})
@@ -585,6 +600,34 @@ class PlaybookRunner:
                                 message_to_dict(m)))
         return out
 
+    async def add_note(self, alert_id: str, *, person: str, text: str) -> dict[str, Any]:
+        """A note on the alert's group (shown on the console and in the handover sheet), to the ledger."""
+        text = redact_text(text).strip()[:2000]
+        if not text:
+            raise ValueError("a note needs text")
+        await self.start()
+        async with self._lock:
+            g = self._group_of(alert_id)
+            now = self.clock.now()
+            g.note(now, "note", f"{person}\x1f{text}")
+            self._ledger_later("note", {"alert_id": alert_id, "incident": g.incident, "principal": person,
+                                        "text": text, "at": now})
+            self._dirty.add(g.incident)
+            await self._flush(now)
+        return {"alert_id": alert_id, "incident": g.incident, "person": person, "text": text, "at": now}
+
+    def set_oncall(self, oncall: OnCall) -> None:
+        """Replace who is on duty (the console keeps an outgoing operator on duty until the handover is
+        confirmed); steps planned from now on use it."""
+        self.pset = dataclasses.replace(self.pset, oncall=oncall)
+
+    def _changed(self, kind: str, key: str) -> None:
+        for watcher in self.watchers:
+            try:
+                watcher(kind, key)
+            except Exception:  # a console listener must never stop the runner
+                log.exception("playbook watcher failed")
+
     # ---- ledger ------------------------------------------------------------------------------------
     def _ledger_later(self, kind: str, payload: dict[str, Any]) -> None:
         self._ledger_backlog.append((kind, payload))
@@ -595,13 +638,14 @@ class PlaybookRunner:
         await self._flush_ledger()
 
     async def _flush_ledger(self) -> None:
-        while self._ledger_backlog:
-            kind, payload = self._ledger_backlog[0]
-            try:
-                await self.store.ledger_append(kind, payload)
-            except StoreUnavailable:
-                return  # kept; the next flush retries
-            self._ledger_backlog.pop(0)
+        async with self._ledger_lock:
+            while self._ledger_backlog:
+                kind, payload = self._ledger_backlog[0]
+                try:
+                    await self.store.ledger_append(kind, payload)
+                except StoreUnavailable:
+                    return  # kept; the next flush retries
+                self._ledger_backlog.pop(0)
 
     async def _cleanup(self, now: float) -> None:
         for incident, g in list(self.groups.items()):
