@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from secops.classify.conditions import Env, compile_cond
+from secops.classify.conditions import Env, category_matches, compile_cond
 from secops.classify.detectors import DETECTORS, Detector, Params, Shape, Verdict
 from secops.classify.extract import Active, Extractor
 from secops.classify.pack import CategoryModel, CustomDetector, DetectorSettings, LoadedFile, RuleModel, load_files
@@ -25,6 +25,7 @@ class _Build:
     aliases: dict[str, dict[str, str]] = field(default_factory=dict)
     categories: dict[str, Category] = field(default_factory=dict)
     catalogs: dict[str, frozenset[str]] = field(default_factory=dict)
+    detector_categories: dict[str, set[str]] = field(default_factory=dict)  # detector -> categories it can give
 
 
 def build(paths: Sequence[Path], *, previous: WindowStore | None = None,
@@ -37,6 +38,7 @@ def build(paths: Sequence[Path], *, previous: WindowStore | None = None,
         for name, items in f.model.catalogs.items():
             b.catalogs[name] = b.catalogs.get(name, frozenset()) | frozenset(items)
     active = _actives(files, b)
+    b.detector_categories = {a.name: {a.category, *a.variants.values()} for a in active}
     store = WindowStore(previous)
     rules = _rules(files, b, active, store)
     if b.default_grade is None and b.grades:
@@ -250,9 +252,33 @@ def _rule(r: RuleModel, f: LoadedFile, loc: tuple[str | int, ...], env: Env, b: 
     _check_then(r, loc, env, b)
     if env.issues:
         return None
-    return CompiledRule(r.id, r.title, r.basis, r.then.explain or r.explain, r.then.grade, r.then.category,
+    rule = CompiledRule(r.id, r.title, r.basis, r.then.explain or r.explain, r.then.grade, r.then.category,
                         tuple(r.then.tags), when, flt, tuple(r.scope.key) if r.scope else (), env.windows,
                         frozenset(env.referenced), list(r.tests), f.doc, loc[1] if isinstance(loc[1], int) else 0)
+    rule.triggers = _triggers(rule, env, b)
+    return rule
+
+
+def _triggers(rule: CompiledRule, env: Env, b: _Build) -> frozenset[str] | None:
+    """Detectors one of which an event must carry for the rule to possibly match (the rule index); None when
+    the rule can match without findings (field conditions, windows, no condition, from_category)."""
+    from secops.classify.conditions import EventCtx
+
+    if env.uses_fields or rule.windowed or rule.when is None or rule.grade == FROM_CATEGORY:
+        return None
+    if rule.when(EventCtx([], [], {}, None, 0.0, b"", {})):
+        return None
+    out: set[str] = set()
+    for ref in env.referenced:
+        if ref == "sensitive":
+            out |= {d for d, cats in b.detector_categories.items()
+                    if any(b.categories.get(c) is not None and b.categories[c].sensitive for c in cats)}
+        elif ref.startswith("category:"):
+            pattern = (ref[len("category:"):],)
+            out |= {d for d, cats in b.detector_categories.items() if any(category_matches(pattern, c) for c in cats)}
+        else:
+            out.add(ref)
+    return frozenset(out)
 
 
 def _check_then(r: RuleModel, loc: tuple[str | int, ...], env: Env, b: _Build) -> None:

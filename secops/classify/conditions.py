@@ -101,6 +101,7 @@ class Env:
     windows: list[WindowUse] = field(default_factory=list)
     referenced: set[str] = field(default_factory=set)  # detectors / category patterns the rule looks at
     uses_catalog: bool = False
+    uses_fields: bool = False  # field / sql conditions: the rule can match an event without findings
 
     def error(self, loc: Loc, message: str) -> None:
         self.issues.append(self.doc.issue(loc, f"rule {self.rule_id}: {message}"))
@@ -218,6 +219,7 @@ def _sensitive(arg: Any, loc: Loc, env: Env) -> Cond | None:
     if not isinstance(arg, bool):
         env.error(loc, "sensitive: expected true or false")
         return None
+    env.referenced.add("sensitive")
     return lambda ctx: any(h.sensitive for h in ctx.hits) == arg
 
 
@@ -233,6 +235,7 @@ def _subjects(arg: Any, loc: Loc, env: Env) -> Cond | None:
             env.error((*loc, "categories"), f"undefined category {c!r}")
             return None
     selector = Selector(categories, opts.get("sensitive"), env.ranks)
+    env.referenced.update(name for name, rank in env.ranks.items() if rank > 0)
     gte = int(opts["gte"])
     if env.store is None:
         return lambda ctx: len(selector.identities(ctx.hits)) >= gte
@@ -302,6 +305,7 @@ def _field(arg: Any, loc: Loc, env: Env) -> Cond | None:
                            "cidr, in_catalog, gte, lte)")
         return None
     name = opts.pop("name")
+    env.uses_fields = True
     test, value = next(iter(opts.items()))
     check = _FIELD_TESTS[test](value, loc, env)
     if check is None:
@@ -385,6 +389,7 @@ def _sql(arg: Any, loc: Loc, env: Env) -> Cond | None:
         if opts is not None:
             env.error(loc, "sql: 'columns_any' (column names) is required")
         return None
+    env.uses_fields = True
     columns = frozenset(str(c).lower() for c in opts["columns_any"])
     need = int(opts.get("min_columns", 1))
     statement_field = str(opts.get("statement_field", "db.statement"))

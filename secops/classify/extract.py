@@ -43,6 +43,7 @@ class Active:
         return self.detector.name
 
 
+_SEPARATORS = frozenset(b"=:>")
 _LAST_VALUE = re.compile(r"[=:\"' \t]")
 _SCANNERS: dict[tuple[tuple[Shape, ...], str], Scanner] = {}
 
@@ -67,23 +68,29 @@ class Extractor:
                 shapes.append(shape)
                 self._owner.append(index)
         self.scanner = scanner_for(tuple(shapes), engine)
+        self._by_shape = [(shape, self.active[owner]) for shape, owner in zip(shapes, self._owner, strict=True)]
         self.hint_index = HintIndex({a.name: a.hints for a in self.active},
                                     {a.name: a.anti_hints for a in self.active})
 
     def extract(self, texts: Sequence[str]) -> list[list[Hit]]:
         encoded = [normalize(t).encode("utf-8", "replace") for t in texts]
-        per_text: list[list[tuple[int, Hit, Match]]] = [[] for _ in texts]
-        for m in self.scanner.scan(encoded):
-            found = self._candidate(encoded[m.text], m)
-            if found is not None:
-                per_text[m.text].append(found)
-        return [_resolve(items) for items in per_text]
+        out: list[list[Hit]] = []
+        for buf, matches in zip(encoded, self.scanner.scan_grouped(encoded), strict=True):
+            if not matches:
+                out.append([])
+                continue
+            items = [found for m in matches if (found := self._candidate(buf, m)) is not None]
+            out.append(_resolve(items) if len(items) > 1 else [hit for _, hit, _ in items])
+        return out
 
     def _candidate(self, buf: bytes, m: Match) -> tuple[int, Hit, Match] | None:
-        shape = self.scanner.shapes[m.shape]
-        a = self.active[self._owner[m.shape]]
-        value = buf[m.start:m.end].decode("utf-8", "ignore")
-        if shape.masked:
+        shape, a = self._by_shape[m.shape]
+        start = m.start
+        if shape.extend_left:
+            start = _extend_left(buf, start, shape.extend_left.encode())
+            m = Match(m.shape, m.text, start, m.end, m.exclusive)
+        value = buf[start:m.end].decode("utf-8", "ignore")
+        if shape.masked or (shape.extend_left and a.detector.validate_masked(value)):
             if not a.detector.validate_masked(value):
                 return None
             if not shape.exclusive:  # key-led shape: show the value, not the key
@@ -102,14 +109,17 @@ class Extractor:
         return a.detector.priority, self._hit(a, verdict, confidence), m
 
     def _with_evidence(self, buf: bytes, start: int, a: Active, confidence: float) -> float:
-        before = buf[max(0, start - 96):start].decode("utf-8", "ignore")
-        pro, con = self.hint_index.lookup(key_before(before, len(before)))
-        if a.name in pro:
-            confidence += HINT_BONUS
-        elif a.name in con:
-            return confidence - ANTI_HINT_PENALTY
-        if a.context:
-            window = before[-a.context_window_chars:].lower()
+        # a key can only precede the value when a separator sits just before it (cheap byte test first)
+        if _SEPARATORS.intersection(buf[max(0, start - 4):start]):
+            before = buf[max(0, start - 96):start].decode("utf-8", "ignore")
+            pro, con = self.hint_index.lookup(key_before(before, len(before)))
+            if a.name in pro:
+                confidence += HINT_BONUS
+            elif a.name in con:
+                return confidence - ANTI_HINT_PENALTY
+        if confidence < a.min_confidence and a.context:
+            window = buf[max(0, start - 3 * a.context_window_chars):start].decode("utf-8", "ignore")
+            window = window[-a.context_window_chars:].lower()
             if any(word in window for word in a.context):
                 confidence += CONTEXT_BONUS
         return min(confidence, 1.0)
@@ -120,6 +130,13 @@ class Extractor:
         return Hit(a.name, category, verdict.value, mask(a.name, verdict.value), confidence,
                    identity=verdict.identity, birth=verdict.birth, region=verdict.region,
                    sensitive=a.sensitive.get(category, False))
+
+
+def _extend_left(buf: bytes, start: int, chars: bytes, limit: int = 64) -> int:
+    lowest = max(0, start - limit - 1)
+    while start > lowest and buf[start - 1] in chars:
+        start -= 1
+    return start
 
 
 def _resolve(items: list[tuple[int, Hit, Match]]) -> list[Hit]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,6 +53,7 @@ class CompiledRule:
     tests: list[RuleTest]
     doc: Document
     index: int
+    triggers: frozenset[str] | None = None  # detectors one of which must be present (None: always evaluate)
 
     @property
     def windowed(self) -> bool:
@@ -82,6 +82,9 @@ class RuleSet:
     aliases: dict[str, dict[str, str]] = field(default_factory=dict)
     subject_ranks: Mapping[str, int] = field(default_factory=dict)
     empty_safe: bool = True
+    # verdicts of events without fields or time depend only on the findings' shape (never on raw values):
+    # memoized by that shape, bounded
+    _memo: dict[tuple[Any, ...], _Verdict] = field(default_factory=dict)
 
     def reset_windows(self) -> None:
         for rule in self.rules:
@@ -104,14 +107,44 @@ class RuleSet:
                  hmac_key: bytes) -> Classification:
         if not hits and not fields and self.empty_safe:
             return Classification(self.default_grade, None)
-        raw = [h for h in hits if not h.masked]
-        masked = [h for h in hits if h.masked]
-        ctx = EventCtx(raw, masked, fields, timestamp, now if timestamp is None else timestamp, hmac_key,
-                       dict(Counter(h.detector for h in raw)))
+        raw: list[Hit] = []
+        masked: list[Hit] = []
+        counts: dict[str, int] = {}
+        for h in hits:
+            if h.masked:
+                masked.append(h)
+            else:
+                raw.append(h)
+                counts[h.detector] = counts.get(h.detector, 0) + 1
+        ctx = EventCtx(raw, masked, fields, timestamp, now if timestamp is None else timestamp, hmac_key, counts)
+        if fields or timestamp is not None:
+            return self._assemble(ctx, self._verdict(ctx))
+        key = _shape_key(hits, now)
+        verdict = self._memo.get(key)
+        if verdict is None:
+            verdict = self._verdict(ctx)
+            if len(self._memo) >= 4096:
+                self._memo.clear()
+            self._memo[key] = verdict
+        return self._assemble(ctx, verdict)
+
+    def _verdict(self, ctx: EventCtx) -> _Verdict:
         contributions = [c for rule in self.rules if (c := self._apply(rule, ctx)) is not None]
-        return self._assemble(ctx, contributions)
+        if not contributions:
+            return _Verdict(self.default_grade, None)
+        # highest grade wins; ties go to the deepest category, then to a rule that names its category
+        top = max(contributions, key=lambda c: (c.rank, c.depth, c.rule.category is not None))
+        deciders = [c for c in contributions if c.rank == top.rank]
+        return _Verdict(
+            top.grade, top.category, tuple(c.rule.id for c in deciders), tuple(c.rule.id for c in contributions),
+            tuple(sorted({d for c in deciders for d in c.detectors})),
+            tuple(sorted({t for c in contributions for t in c.rule.tags})),
+            "; ".join(_explain(c) for c in deciders))
 
     def _apply(self, rule: CompiledRule, ctx: EventCtx) -> Contribution | None:
+        if rule.triggers is not None and rule.triggers.isdisjoint(ctx.by_detector) and (
+                not ctx.masked or rule.triggers.isdisjoint({h.detector for h in ctx.masked})):
+            return None
         if rule.windowed and not self._feed_windows(rule, ctx):
             return None
         if rule.when is not None and not rule.when(ctx):
@@ -171,28 +204,45 @@ class RuleSet:
                 best, top = (self.rank(grade), self.categories[h.category].depth), h.category
         return top
 
-    def _assemble(self, ctx: EventCtx, contributions: list[Contribution]) -> Classification:
-        findings = dict(Counter(h.detector for h in ctx.hits))
+    def _assemble(self, ctx: EventCtx, v: _Verdict) -> Classification:
         samples: dict[str, list[str]] = {}
         for h in ctx.hits:
-            seen = samples.setdefault(h.detector, [])
-            if len(seen) < MAX_SAMPLES and h.masked_value not in seen:
+            seen = samples.get(h.detector)
+            if seen is None:
+                samples[h.detector] = [h.masked_value]
+            elif len(seen) < MAX_SAMPLES and h.masked_value not in seen:
                 seen.append(h.masked_value)
-        already = dict(Counter(h.detector for h in ctx.masked))
-        subjects = _subjects(ctx.hits, self.subject_ranks)
-        if not contributions:
-            return Classification(self.default_grade, None, findings, {k: tuple(v) for k, v in samples.items()},
-                                  already, subjects)
-        # highest grade wins; ties go to the deepest category, then to a rule that names its category
-        top = max(contributions, key=lambda c: (c.rank, c.depth, c.rule.category is not None))
-        deciders = [c for c in contributions if c.rank == top.rank]
-        tags = sorted({t for c in contributions for t in c.rule.tags})
-        explanation = "; ".join(_explain(c) for c in deciders)
-        return Classification(
-            top.grade, top.category, findings, {k: tuple(v) for k, v in samples.items()}, already, subjects,
-            rules=tuple(c.rule.id for c in deciders), matched_rules=tuple(c.rule.id for c in contributions),
-            detectors=tuple(sorted({d for c in deciders for d in c.detectors})), tags=tuple(tags),
-            explanation=explanation)
+        already: dict[str, int] = {}
+        for h in ctx.masked:
+            already[h.detector] = already.get(h.detector, 0) + 1
+        return Classification(v.grade, v.category, ctx.by_detector, {k: tuple(s) for k, s in samples.items()},
+                              already, _subjects(ctx.hits, self.subject_ranks), v.rules, v.matched_rules,
+                              v.detectors, v.tags, v.explanation)
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    """The part of a classification that rules decide (memoizable)."""
+
+    grade: str
+    category: str | None
+    rules: tuple[str, ...] = ()
+    matched_rules: tuple[str, ...] = ()
+    detectors: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    explanation: str = ""
+
+
+def _shape_key(hits: Sequence[Hit], now: float) -> tuple[Any, ...]:
+    """What rule evaluation can see of an event without fields or time: detectors, categories, masking,
+    derived facts and the number of distinct people per detector (not the values)."""
+    people: dict[str, set[str]] = {}
+    for h in hits:
+        if h.identity and not h.masked:
+            people.setdefault(h.detector, set()).add(h.identity)
+    return (int(now // 86400),
+            tuple((h.detector, h.category, h.masked, h.sensitive, h.region, h.birth) for h in hits),
+            tuple(sorted((d, len(v)) for d, v in people.items())))
 
 
 def _explain(c: Contribution) -> str:

@@ -11,8 +11,7 @@ from __future__ import annotations
 import logging
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import re2 as _re2
 
@@ -43,8 +42,7 @@ class PatternError(SecopsError):
     """A shape cannot run in linear time (or at all) on the scan engines."""
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(NamedTuple):
     shape: int
     text: int  # index of the text in the batch
     start: int  # byte offsets of the value (guards trimmed) within that text's UTF-8 encoding
@@ -56,6 +54,10 @@ def wrap(shape: Shape) -> str:
     if shape.left not in GUARDS or shape.right not in GUARDS:
         raise PatternError(f"unknown boundary guard {shape.left!r}/{shape.right!r}; valid: {', '.join(GUARDS)}")
     return f"{GUARDS[shape.left]}(?:{shape.pattern}){GUARDS[shape.right]}"
+
+
+def _start(m: Match) -> int:
+    return m.start
 
 
 def _utf8_len(buf: bytes, pos: int) -> int:
@@ -127,6 +129,10 @@ class Scanner:
         return compiled
 
     def scan(self, texts: Sequence[bytes]) -> list[Match]:
+        return [m for per_text in self.scan_grouped(texts) for m in per_text]
+
+    def scan_grouped(self, texts: Sequence[bytes]) -> list[list[Match]]:
+        """Matches per text, each list ordered by start offset."""
         buf = b"\n" + b"\n".join(texts) + b"\n"
         starts = []
         pos = 1
@@ -134,14 +140,17 @@ class Scanner:
             starts.append(pos)
             pos += len(t) + 1
         raw = self._scan_hs(buf) if self.engine == "hyperscan" else self._scan_re2(buf)
-        out = []
+        out: list[list[Match]] = [[] for _ in texts]
+        shapes = self.shapes
         for (sid, s), e in raw.items():
             i = bisect_right(starts, s) - 1
             base = starts[i]
             if e > base + len(texts[i]):
                 continue
-            out.append(Match(sid, i, s - base, e - base, self.shapes[sid].exclusive))
-        out.sort(key=lambda m: (m.text, m.start))
+            out[i].append(Match(sid, i, s - base, e - base, shapes[sid].exclusive))
+        for per_text in out:
+            if len(per_text) > 1:
+                per_text.sort(key=_start)
         return out
 
     def _scan_hs(self, buf: bytes) -> dict[tuple[int, int], int]:

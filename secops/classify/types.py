@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """One detected value. ``value`` and ``identity`` are raw and never leave classification: use
-    ``masked_value`` (display) and keyed hashes (counting)."""
+class Hit(NamedTuple):
+    """One detected value (immutable; a NamedTuple because millions are built on the hot path).
+    ``value`` and ``identity`` are raw and never leave classification: use ``masked_value`` (display) and
+    keyed hashes (counting)."""
 
     detector: str
     category: str

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 Params = Mapping[str, Any]
 
@@ -30,12 +30,14 @@ class Shape:
     utf8: bool = False  # pattern contains non-ASCII literals
     caseless: bool = False
     exclusive: bool = True  # takes part in overlap resolution (key-led shapes contain their key: False)
+    # characters the value extends over to the left of the match (the scanner anchors on a cheap literal,
+    # e.g. e-mail on "@domain"); such a value is masked when the detector's validate_masked says so
+    extend_left: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """A validated candidate. ``value`` is canonical (separators removed) and never leaves the process
-    except masked or as a keyed hash."""
+class Verdict(NamedTuple):
+    """A validated candidate (a NamedTuple: one is built per candidate on the hot path). ``value`` is
+    canonical (separators removed) and never leaves the process except masked or as a keyed hash."""
 
     value: str
     confidence: float

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from secops.classify.detectors.base import Detector, Params, Shape, Verdict
 
-EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,18}"
-MASKED = r"[A-Za-z0-9._%+-]*\*{2,12}[A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,18}"
+# anchored on "@domain" (fast for the scanner); the local part is taken by extending to the left
+DOMAIN = r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,18}"
+LOCAL_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-*"
 
 GTLDS = frozenset({
     "com", "net", "org", "edu", "gov", "mil", "int", "info", "biz", "name", "pro", "aero", "coop",
@@ -19,7 +20,7 @@ GTLDS = frozenset({
 
 def validate(value: str, params: Params) -> Verdict | None:
     local, _, domain = value.rpartition("@")
-    if not 1 <= len(local) <= 64 or len(domain) > 253:
+    if "*" in local or not 1 <= len(local) <= 64 or len(domain) > 253:
         return None
     tld = domain.rsplit(".", 1)[-1].lower()
     if not (len(tld) == 2 or tld in GTLDS):
@@ -33,12 +34,13 @@ def validate(value: str, params: Params) -> Verdict | None:
 
 
 def validate_masked(value: str) -> bool:
-    return "*" in value.partition("@")[0]
+    local = value.partition("@")[0]
+    return "*" in local and len(local.replace("*", "")) < len(local)
 
 
 DETECTOR = Detector(
     name="email",
-    shapes=(Shape(EMAIL, left="none"), Shape(MASKED, left="none", masked=True)),
+    shapes=(Shape(DOMAIN, left="none", extend_left=LOCAL_CHARS),),
     validate=validate,
     validate_masked=validate_masked,
     category="pi.contact.basic",

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import ipaddress
-
 from secops.classify.detectors.base import Detector, Params, Shape, Verdict
 
-_CGNAT = ipaddress.IPv4Network("100.64.0.0/10")
+
+def _internal(a: int, b: int) -> bool:
+    """RFC 1918, loopback, link-local, CGNAT 100.64/10 and 0/8."""
+    return (a in (0, 10, 127) or (a == 172 and 16 <= b <= 31) or (a == 192 and b == 168)
+            or (a == 169 and b == 254) or (a == 100 and 64 <= b <= 127))
 
 
 def validate(value: str, params: Params) -> Verdict | None:
-    if any(len(p) > 1 and p.startswith("0") for p in value.split(".")):
+    parts = value.split(".")
+    if len(parts) != 4 or any(len(p) > 1 and p[0] == "0" for p in parts):
         return None
-    try:
-        ip = ipaddress.IPv4Address(value)
-    except ValueError:
+    octets = [int(p) for p in parts]
+    if max(octets) > 255:
         return None
-    internal = ip.is_private or ip.is_loopback or ip.is_link_local or ip in _CGNAT or ip.is_unspecified
-    return Verdict(value, 0.8, variant="private" if internal else "public")
+    return Verdict(value, 0.8, variant="private" if _internal(octets[0], octets[1]) else "public")
 
 
 DETECTOR = Detector(
