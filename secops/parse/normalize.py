@@ -10,7 +10,6 @@ addresses fall in a zone and the parser did not already set it.
 from __future__ import annotations
 
 import ipaddress
-import math
 import socket
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
@@ -126,7 +125,7 @@ class Normalizer:
 
     def event_time(self, value: object, received_at: float) -> float:
         """Epoch seconds of a ``@timestamp`` value; ``received_at`` when absent or unparsable."""
-        if not (math.isfinite(received_at) and 0.0 <= received_at < MAX_EPOCH):
+        if not 0.0 <= received_at < MAX_EPOCH:  # also NaN
             received_at = 0.0
         if value is None:
             return received_at
