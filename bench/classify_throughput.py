@@ -9,7 +9,8 @@
 * floor  - parse (decode) + one multi-pattern hyperscan scan per line with the same pattern database,
            no validation, no grading, no output.
 
-Figures are ratios against the baselines from this run (the machine drifts +-30% between runs).
+Figures are ratios against the baselines from this run (the machine drifts +-30% between runs); the three
+methods run in alternating chunks and are charged CPU time, so load changes hit all of them alike.
 """
 
 from __future__ import annotations
@@ -146,9 +147,9 @@ def interleaved(classifier: Classifier, data: list[bytes], rounds: int = 10) -> 
     for r, start in enumerate(range(0, len(data), size)):
         chunk = data[start:start + size]
         for name in names[r % 3:] + names[:r % 3]:  # rotate the order every round
-            began = time.perf_counter()
+            began = time.process_time()  # CPU time: less sensitive to other load on the shared cores
             methods[name](chunk)
-            totals[name] += time.perf_counter() - began
+            totals[name] += time.process_time() - began
     return totals
 
 

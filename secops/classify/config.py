@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from secops.classify.masking import Policy
 from secops.errors import ConfigError, Issue
 
 MIN_KEY_BYTES = 16
@@ -35,6 +36,12 @@ class ClassificationSettings(BaseModel):
     engine: Literal["auto", "hyperscan", "re2"] = "auto"
     watch: bool = True  # hot-reload when rule files change
     reload_debounce_milliseconds: int = Field(500, ge=10, le=60_000)
+    # what a channel (alerts, notifications, exports, console, ledger, logs) may see of a found value;
+    # anything not listed gets "masked"
+    channel_policies: dict[str, Policy] = Field(default_factory=dict)
+
+    def policy_for(self, channel: str) -> Policy:
+        return self.channel_policies.get(channel, "masked")
 
 
 def resolve_hmac_key(settings: ClassificationSettings, environ: Mapping[str, str] | None = None) -> bytes:

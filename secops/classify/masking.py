@@ -3,7 +3,12 @@ console, logs) carries values through ``mask``: ``4601**********123X``, ``138***
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable
+from typing import Literal
+
+Policy = Literal["masked", "masked_hash", "raw"]
 
 
 def _keep(value: str, head: int, tail: int) -> str:
@@ -99,3 +104,18 @@ BY_DETECTOR: dict[str, str] = {
 def mask(detector: str, value: str) -> str:
     """The masked form of ``value`` found by ``detector`` (unknown detectors get the generic shape)."""
     return SHAPES[BY_DETECTOR.get(detector, "generic")](value)
+
+
+def for_channel(detector: str, value: str, policy: Policy = "masked", *, hmac_key: bytes = b"") -> str:
+    """A value as a channel may see it. ``masked`` (the default everywhere), ``masked_hash`` (masked plus a
+    keyed hash, so an auditor can match two records without seeing the value) or ``raw`` (only for a
+    channel explicitly configured to receive more)."""
+    if policy == "raw":
+        return value
+    shown = mask(detector, value)
+    if policy == "masked_hash":
+        if not hmac_key:
+            raise ValueError("masked_hash needs the deployment's HMAC key")
+        digest = hmac.new(hmac_key, value.encode(), hashlib.sha256).hexdigest()[:16]
+        return f"{shown}#{digest}"
+    return shown

@@ -13,12 +13,12 @@ def _internal(a: int, b: int) -> bool:
 
 def validate(value: str, params: Params) -> Verdict | None:
     parts = value.split(".")
-    if len(parts) != 4 or any(len(p) > 1 and p[0] == "0" for p in parts):
+    if len(parts) != 4:
         return None
-    octets = [int(p) for p in parts]
-    if max(octets) > 255:
-        return None
-    return Verdict(value, 0.8, variant="private" if _internal(octets[0], octets[1]) else "public")
+    for p in parts:  # a plain loop: this runs for nearly every log line
+        if (len(p) > 1 and p[0] == "0") or int(p) > 255:
+            return None
+    return Verdict(value, 0.8, "private" if _internal(int(parts[0]), int(parts[1])) else "public")
 
 
 DETECTOR = Detector(
