@@ -139,21 +139,26 @@ class Handover:
         if people == self._last_people:
             return None
         outgoing, self._last_people = self._last_people, people
-        if not outgoing:  # from a coverage gap to someone: nothing to hand over
+        if not outgoing or self._taken_over_early(people, now):  # from a gap, or handed over early by hand
             await self._save()
             return None
         return await self.start(now, by="rotation", outgoing=outgoing, incoming=people)
+
+    def _taken_over_early(self, people: list[str], now: float) -> bool:
+        latest = self.recent(1)
+        return bool(latest) and latest[0].status == "confirmed" and latest[0].incoming == people \
+            and latest[0].created_at > now - 86400
 
     async def start(self, now: float, *, by: str, outgoing: list[str] | None = None,
                     incoming: list[str] | None = None) -> Sheet:
         """Write a handover sheet and open the unconfirmed-handover alert (by rotation or by hand)."""
         await self.load()
         tier = self.settings.handover_tier
-        if outgoing is None:
-            outgoing = list(self.base_oncall.shift(tier, now - 1).people) if by == "rotation" else \
-                list(self.runner.pset.oncall.shift(tier, now).people)
-        if incoming is None:
-            incoming = list(self.base_oncall.shift(tier, now).people)
+        if outgoing is None or incoming is None:  # by hand: to whoever the rotation brings next
+            current = self.runner.pset.oncall.shift(tier, now)
+            outgoing = list(current.people) if outgoing is None else outgoing
+            upcoming = self.base_oncall.shift(tier, current.until + 1).people if current.until else ()
+            incoming = list(upcoming) if incoming is None else incoming
         previous = self.open_sheet()
         if previous is not None:
             await self._close(previous, "superseded", by, now)

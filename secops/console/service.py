@@ -238,10 +238,12 @@ class ConsoleService:
         incidents = {str(u.data.get("key", "")) for u in batch if u.kind == "group"}
         silences = {str(u.data.get("key", "")) for u in batch if u.kind == "silence"}
         frames: list[tuple[str, dict[str, Any]]] = []
+        rows: list[dict[str, Any]] = []
         if ids or incidents or silences:
             rows = self.rows_for(alert_ids=ids - {""}, incidents=incidents, silences=silences)
             frames.append(("rows", {"now": self.clock.now(), "rows": rows}))
-        if silences or any(u.kind == "handover" for u in batch):
+        handover = any(r["alertname"] == HANDOVER_ALERTNAME for r in rows)  # its page changes the duty header
+        if silences or handover or any(u.kind == "handover" for u in batch):
             frames.append(("meta", self.meta()))
         return frames
 

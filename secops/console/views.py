@@ -57,7 +57,8 @@ def silence_view(s: Silence, pset: PlaybookSet | None = None) -> dict[str, Any]:
     name = person_name(pset, s.owner) if pset is not None else s.owner
     return {"id": s.id, "matchers": list(s.matchers), "owner": s.owner, "owner_name": name,
             "reason": _text(s.reason), "ticket": _text(s.ticket, 200), "created_at": s.created_at,
-            "starts_at": s.starts_at, "ends_at": s.ends_at, "status": s.status, "approver": s.approver}
+            "starts_at": s.starts_at, "ends_at": s.ends_at, "status": s.status, "approver": s.approver,
+            "approver_name": person_name(pset, s.approver) if pset is not None and s.approver else s.approver}
 
 
 def quiet_reason(g: GroupState, pb: Playbook | None, pset: PlaybookSet, silence: Silence | None,

@@ -147,7 +147,7 @@ export function renderHandoverBanner(hand) {
   const out = hand.outgoing_names.join("、") || "—";
   const inc = hand.incoming_names.join("、") || "—";
   const due = hand.supervisor_paged ? h("strong", { text: t("handover.paged") })
-    : hand.page_due_at ? h("span", null, h("span", { "data-until": String(hand.page_due_at) }), ` → ${t("handover.due", { left: "" }).trim()}`) : null;
+    : hand.page_due_at ? h("span", null, h("span", { "data-until": String(hand.page_due_at) }), " ", t("handover.due")) : null;
   el.classList.toggle("paged", Boolean(hand.supervisor_paged));
   el.replaceChildren(h("span", { text: t("handover.banner", { out, inc }) }), due,
     h("button", { type: "button", "data-handover": "open", text: t("handover.confirm") }));

@@ -22,7 +22,7 @@ export function silenceNodes(silences, me, now) {
       h("div", null, h("strong", { text: status }), " · ", h("span", { text: timing })),
       h("div", { class: "mono", text: s.matchers.join(", ") }),
       h("div", { text: t("silence.by", { who: s.owner_name, reason: s.reason }) + (s.ticket ? ` · ${s.ticket}` : "") }),
-      s.approver ? h("div", { class: "muted", text: t("silence.approvedBy", { who: s.approver }) }) : null,
+      s.approver ? h("div", { class: "muted", text: t("silence.approvedBy", { who: s.approver_name || s.approver }) }) : null,
       h("div", { class: "muted", text: `${fmtTime(s.starts_at)} → ${fmtTime(s.ends_at)}` }),
       buttons.childElementCount ? buttons : null);
   });
