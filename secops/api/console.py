@@ -148,7 +148,10 @@ async def session_info(request: Request) -> Response:
 # ---- state and stream --------------------------------------------------------------------------------
 async def state(request: Request) -> Response:
     service = _service(request)
-    return _json(service.snapshot(_principal(request)))
+    value = request.cookies.get(COOKIE_NAME, "")
+    session = service.codec.verify(value) if value else None
+    csrf = service.codec.csrf_token(session) if session else None
+    return _json({**service.snapshot(_principal(request)), "csrf": csrf})
 
 
 async def stream(request: Request) -> Response:

@@ -23,6 +23,7 @@ from secops.console.session import SessionCodec
 from secops.errors import StoreUnavailable
 from secops.playbooks.matchers import match_all, parse_matchers
 from secops.playbooks.runner import PlaybookRunner
+from secops.playbooks.state import AlertEntry, GroupState
 from secops.playbooks.views import person_name
 from secops.store.base import Store
 from secops.telemetry.metrics import Metrics
@@ -76,8 +77,9 @@ class ConsoleService:
         out: dict[str, dict[str, Any]] = {}
         if self.runner is not None:
             for g in sorted(self.runner.groups.values(), key=lambda g: g.created_at):
+                part = self._part(g, now)
                 for a in g.alerts.values():
-                    out[a.id] = self._group_row(g, a, now)
+                    out[a.id] = self._group_row(part, a, now)
         for alert in self.book.active() if self.book is not None else []:
             if alert.id not in out:
                 out[alert.id] = views.book_row(alert)
@@ -85,10 +87,19 @@ class ConsoleService:
         return [r for r in out.values()
                 if views.visible(r, now, window) and (include_resolved or r["status"] == "firing")]
 
-    def _group_row(self, g: Any, a: Any, now: float) -> dict[str, Any]:
+    def _part(self, g: GroupState, now: float) -> views.GroupPart:
         assert self.runner is not None
-        silence = self.runner.silences.matching(dict(a.labels), now) if a.status == "firing" else None
-        return views.group_row(g, a, pb=self._pbs.get(g.playbook), pset=self.runner.pset, silence=silence, now=now)
+        return views.group_part(g, self._pbs.get(g.playbook), self.runner.pset, now)
+
+    def _group_row(self, part: views.GroupPart, a: AlertEntry, now: float) -> dict[str, Any]:
+        assert self.runner is not None
+        silence = None
+        if a.status == "firing" and self._has_silences():
+            silence = self.runner.silences.matching(a.labels, now)
+        return views.group_row(part, a, silence)
+
+    def _has_silences(self) -> bool:
+        return self.runner is not None and any(s.status == "active" for s in self.runner.silences.items.values())
 
     def rows_for(self, *, alert_ids: Iterable[str] = (), incidents: Iterable[str] = (),
                  silences: Iterable[str] = ()) -> list[dict[str, Any]]:
@@ -99,9 +110,11 @@ class ConsoleService:
         matchers = self._silence_matchers(silences)
         if self.runner is not None:
             for g in self.runner.groups.values():
+                part: views.GroupPart | None = None
                 for a in g.alerts.values():
                     if a.id in ids or g.incident in incs or any(match_all(m, a.labels) for m in matchers):
-                        out[a.id] = self._group_row(g, a, now)
+                        part = part or self._part(g, now)
+                        out[a.id] = self._group_row(part, a, now)
         for aid in ids - set(out):
             alert = self.book.get(aid) if self.book is not None else None
             if alert is not None:

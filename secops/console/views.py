@@ -8,6 +8,8 @@ so a raw identifier that slipped into an annotation still never reaches a browse
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -24,8 +26,17 @@ MAX_SAMPLES = 6
 NOTE_EVENT = "note"
 
 
+IDENTITY_LABELS = ("alertname", "rule_id", "severity", "data_grade")
+
+
+@lru_cache(maxsize=65536)
+def _redacted(text: str) -> str:
+    return redact_text(text)
+
+
 def _text(value: object, limit: int = MAX_TEXT) -> str:
-    return redact_text(str(value))[:limit] if value else ""
+    """Masked, bounded text (label values and summaries repeat across snapshots: the masking is cached)."""
+    return _redacted(str(value))[:limit] if value else ""
 
 
 def samples_list(raw: str) -> list[str]:
@@ -107,29 +118,39 @@ def _deliveries(g: GroupState) -> dict[str, dict[str, Any]]:
 
 def _base(labels: Mapping[str, str], annotations: Mapping[str, str]) -> dict[str, Any]:
     return {
-        "labels": {k: _text(v, 200) for k, v in labels.items()},
+        "labels": {k: _text(v, 200) for k, v in labels.items() if k not in IDENTITY_LABELS},
         "alertname": labels.get("alertname", ""), "rule_id": labels.get("rule_id", ""),
         "severity": labels.get("severity", ""), "grade": labels.get("data_grade", ""),
         "category": category_of(labels, annotations),
-        "summary": _text(annotations.get("summary", "")), "description": _text(annotations.get("description", "")),
-        "samples": samples_list(annotations.get("samples", "")),
-        "runbook": _text(annotations.get("runbook_url", "") or annotations.get("runbook", ""), 300),
+        "summary": _text(annotations.get("summary", "")), "samples": samples_list(annotations.get("samples", "")),
     }
 
 
-def group_row(g: GroupState, a: AlertEntry, *, pb: Playbook | None, pset: PlaybookSet,
-              silence: Silence | None, now: float) -> dict[str, Any]:
-    changed = max([a.starts_at, a.ends_at or 0.0, g.ack.at if g.ack else 0.0,
-                   *(float(t[0]) for t in g.timeline[-1:])])
+@dataclass(frozen=True, slots=True)
+class GroupPart:
+    """What every alert of one group shares (computed once per group, not once per alert)."""
+
+    fields: dict[str, Any]
+    quiet: dict[str, Any] | None  # why the group is quiet, silences aside (they match per alert)
+    changed_at: float
+
+
+def group_part(g: GroupState, pb: Playbook | None, pset: PlaybookSet, now: float) -> GroupPart:
+    fields = {"incident": g.incident, "playbook": g.playbook, "group": dict(g.group_labels), "phase": g.phase,
+              "flapping": g.flapping, "ack": _ack(g, pset), "deliveries": _deliveries(g), "notes": _notes(g),
+              "escalation": {**step_description(pb, g), "next_at": g.next_at}}
+    changed = max([g.ack.at if g.ack else 0.0, *(float(t[0]) for t in g.timeline[-1:])])
+    return GroupPart(fields, quiet_reason(g, pb, pset, None, now), changed)
+
+
+def group_row(part: GroupPart, a: AlertEntry, silence: Silence | None) -> dict[str, Any]:
+    quiet = None
+    if a.status == "firing":
+        quiet = {"reason": "silenced", "silence": silence.id} if silence is not None else part.quiet
     return {
-        **_base(a.labels, a.annotations),
-        "id": a.id, "incident": g.incident, "playbook": g.playbook, "group": dict(g.group_labels),
-        "status": a.status, "phase": g.phase, "flapping": g.flapping, "count": a.count,
-        "starts_at": a.starts_at, "last_seen": a.last_seen, "ends_at": a.ends_at, "changed_at": changed,
-        "ack": _ack(g, pset), "escalation": {**step_description(pb, g), "next_at": g.next_at},
-        "deliveries": _deliveries(g), "paged": [[p, c] for p, c in g.paged],
-        "quiet": quiet_reason(g, pb, pset, silence, now) if a.status == "firing" else None,
-        "notes": _notes(g),
+        **_base(a.labels, a.annotations), **part.fields,
+        "id": a.id, "status": a.status, "count": a.count, "starts_at": a.starts_at, "last_seen": a.last_seen,
+        "ends_at": a.ends_at, "changed_at": max(a.starts_at, a.ends_at or 0.0, part.changed_at), "quiet": quiet,
     }
 
 
@@ -141,7 +162,7 @@ def book_row(a: Alert) -> dict[str, Any]:
         "status": a.status.value, "phase": "unrouted", "flapping": False, "count": a.count,
         "starts_at": a.starts_at, "last_seen": a.last_seen, "ends_at": a.ends_at,
         "changed_at": max(a.starts_at, a.ends_at or 0.0), "ack": None,
-        "escalation": {"index": None, "kind": None, "next_at": None}, "deliveries": {}, "paged": [],
+        "escalation": {"index": None, "kind": None, "next_at": None}, "deliveries": {},
         "quiet": {"reason": "unrouted"} if a.status.value == "firing" else None, "notes": [],
     }
 

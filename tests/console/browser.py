@@ -28,7 +28,9 @@ people:
 oncall:
   time_zone: Asia/Shanghai
   tiers:
-    - {id: duty, name: 值班员, rotation: {type: daily, handoff: "09:00", start: 2026-01-01, members: [zhang_san, li_si]}}
+    - id: duty
+      name: 值班员
+      rotation: {type: daily, handoff: "09:00", start: 2026-01-01, members: [zhang_san, li_si]}
     - {id: lead, name: 值班长, members: [wang_wu]}
 """
 PLAYBOOKS = """
@@ -62,7 +64,7 @@ class WebhookReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 with receiver._lock:
                     receiver.received.append((self.path, json.loads(body or b"{}")))

@@ -31,7 +31,9 @@ people:
 oncall:
   time_zone: Asia/Shanghai
   tiers:
-    - {id: duty, name: 值班员, rotation: {type: daily, handoff: "09:00", start: 2026-01-01, members: [zhang_san, li_si]}}
+    - id: duty
+      name: 值班员
+      rotation: {type: daily, handoff: "09:00", start: 2026-01-01, members: [zhang_san, li_si]}
     - {id: lead, name: 值班长, members: [wang_wu]}
 """
 PLAYBOOKS = """

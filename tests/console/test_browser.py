@@ -84,10 +84,14 @@ class Traffic:
         self.sse: list[str] = []
         self.csp_violations: list[str] = []
         page.on("response", lambda r: self.responses.append(r))
-        page.on("console", lambda m: self.csp_violations.append(m.text) if "Content Security Policy" in m.text else None)
+        page.on("console", self._console)
         cdp = context.new_cdp_session(page)
         cdp.send("Network.enable")
         cdp.on("Network.eventSourceMessageReceived", lambda p: self.sse.append(str(p.get("data", ""))))
+
+    def _console(self, message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(message.text)
 
     def bodies(self) -> list[str]:
         out = []
@@ -158,7 +162,8 @@ def test_post_without_csrf_token_is_refused(browser: Browser, daemon: DaemonProc
     url = daemon.base_url + "/api/v1/alerts/no-such-alert/ack"
     refused = page.context.request.post(url, data="{}", headers={"Content-Type": "application/json"})
     csrf = page.context.request.get(daemon.base_url + "/api/v1/console/session").json()["csrf"]
-    allowed = page.context.request.post(url, data="{}", headers={"Content-Type": "application/json", "X-CSRF-Token": csrf})
+    allowed = page.context.request.post(url, data="{}",
+                                        headers={"Content-Type": "application/json", "X-CSRF-Token": csrf})
     assert (refused.status, refused.json()["error"], allowed.status) == (403, "CSRF token missing or invalid", 404)
     page.context.close()
 
@@ -170,7 +175,8 @@ def test_csp_header_present_and_page_runs_without_inline_script(browser: Browser
     inline = page.evaluate("""() => ({
         scripts: [...document.scripts].filter(s => !s.src).length,
         styled: document.querySelectorAll('[style]').length,
-        handlers: [...document.querySelectorAll('*')].filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length,
+        handlers: [...document.querySelectorAll('*')]
+            .filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length,
     })""")
     assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp
     assert inline == {"scripts": 0, "styled": 0, "handlers": 0}
@@ -378,6 +384,7 @@ def test_screenshots_light_dark_phone_with_chinese_glyphs(browser: Browser, daem
     overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     phone.screenshot(path=str(ARTIFACTS / "console-zh-phone.png"), full_page=True)
     assert overflow <= 0
-    sizes = [(ARTIFACTS / n).stat().st_size for n in ("console-zh-light.png", "console-zh-dark.png", "console-zh-phone.png")]
+    names = ("console-zh-light.png", "console-zh-dark.png", "console-zh-phone.png")
+    sizes = [(ARTIFACTS / n).stat().st_size for n in names]
     assert min(sizes) > 20_000
     phone.context.close()

@@ -22,7 +22,8 @@ async def env(tmp_path: Path) -> AsyncIterator[Harness]:
 
 
 async def test_raw_identifier_in_annotation_never_reaches_a_row(env: Harness) -> None:
-    await env.fire(annotations={"summary": f"外发 {RAW_ID}", "samples": orjson.dumps({"cn_resident_id": [RAW_ID]}).decode()})
+    samples = orjson.dumps({"cn_resident_id": [RAW_ID]}).decode()
+    await env.fire(annotations={"summary": f"外发 {RAW_ID}", "samples": samples})
     text = orjson.dumps(env.service.rows()).decode()
     assert RAW_ID not in text
     assert "1101**********002X" in text

@@ -109,9 +109,9 @@ function onListClick(ev) {
 function toggleGroup(b) {
   const k = b.dataset.group;
   const open = b.getAttribute("aria-expanded") !== "true";
-  b.setAttribute("aria-expanded", String(open));
-  $(b.getAttribute("aria-controls")).hidden = !open;
-  if (open) S.collapsed.delete(k); else S.collapsed.add(k);
+  if (open) { S.collapsed.delete(k); S.opened.add(k); } else { S.collapsed.add(k); S.opened.delete(k); }
+  S.dirty.add(k);
+  render();
 }
 
 function selectGroup(k) {

@@ -10,13 +10,14 @@ import { initActions, attention, renderHandoverBanner } from "./actions.js";
 const $ = (id) => document.getElementById(id);
 const FILTER_KEYS = ["state", "sev", "grade", "rule", "src", "q", "view", "page"];
 const PAGE_SIZE = 200;
+const OPEN_GROUPS = 30; // groups shown open by default (more would be a wall of text and slow to draw)
 const RESOLVED_WINDOW = 3600;
 
 export const S = {
   rows: new Map(), silences: new Map(), silenceList: [], duty: null, health: null, me: null,
   skew: 0, filter: {}, focusId: null, selected: new Set(), expanded: new Set(), collapsed: new Set(),
   groupNodes: new Map(), dirty: new Set(), fullRender: true, booted: false, liveLost: false,
-  renders: 0, renderedRows: 0, lastRenderMs: 0, renderTimer: null, lastRenderAt: 0, source: null,
+  opened: new Set(), renders: 0, renderedRows: 0, lastRenderMs: 0, renderTimer: null, lastRenderAt: 0, source: null,
 };
 
 export const now = () => Date.now() / 1000 + S.skew;
@@ -115,11 +116,12 @@ function renderGroups(visible, container) {
   const sorted = [...groups.entries()].map(([k, rs]) => [k, rs.sort(byRow)]).sort((a, b) => byRow(a[1][0], b[1][0]));
   const nodes = [];
   const c = ctx();
-  for (const [k, rs] of sorted) {
+  for (const [index, [k, rs]] of sorted.entries()) {
+    const open = S.collapsed.has(k) ? false : S.opened.has(k) || index < OPEN_GROUPS;
     const old = S.groupNodes.get(k);
     let node = old;
-    if (!old || S.fullRender || S.dirty.has(k)) {
-      node = groupNode(k, rs, c);
+    if (!old || S.fullRender || S.dirty.has(k) || old.dataset.open !== String(open)) {
+      node = groupNode(k, rs, c, open);
       S.groupNodes.set(k, node);
       if (old && old.parentNode === container) old.replaceWith(node);
     }
@@ -170,6 +172,7 @@ export function render() {
   S.lastRenderMs = performance.now() - started;
   S.lastRenderAt = performance.now();
   document.body.dataset.renders = String(S.renders);
+  if (S.renders === 1) document.body.dataset.firstRenderMs = performance.now().toFixed(1);
 }
 
 /** Coalesce live updates: render at most every max(150 ms, 2 x the last render time). */
@@ -236,6 +239,7 @@ function pruneResolved() {
 
 export async function loadState() {
   const data = await api.state();
+  if (data.csrf) setCsrf(data.csrf);
   S.me = data.me;
   $("me").textContent = data.me.display_name;
   S.rows = new Map(data.rows.map((r) => [r.id, r]));
@@ -341,6 +345,7 @@ function focusAlert() {
   if (!row) return;
   const k = groupKey(row);
   S.expanded.add(k);
+  S.opened.add(k);
   S.collapsed.delete(k);
   S.dirty.add(k);
   if (rowState(row) === "resolved") S.filter.state = "resolved";
@@ -417,11 +422,16 @@ async function boot() {
   });
   setInterval(tickClock, 1000);
   setInterval(() => { if (S.booted) { refreshSince($("alerts"), now()); renderSide(); } }, 5000);
-  if (await checkSession()) await start();
+  try {
+    await start();
+  } catch (err) {
+    if (err.status === 401 || err.status === 403) showLogin(); else throw err;
+  }
 }
 
 window.secopsConsole = {
-  stats: () => ({ rows: S.rows.size, renders: S.renders, renderedRows: S.renderedRows, lastRenderMs: S.lastRenderMs }),
+  stats: () => ({ rows: S.rows.size, renders: S.renders, renderedRows: S.renderedRows, lastRenderMs: S.lastRenderMs,
+    dom: document.getElementsByTagName("*").length }),
 };
 
 boot();

@@ -131,18 +131,21 @@ export function alertNode(row, ctx) {
 }
 
 function sharedLabels(rows) {
-  const first = rows[0].labels || {};
-  const shared = Object.entries(first).filter(([k, v]) => rows.every((r) => (r.labels || {})[k] === v));
-  return shared.map(([k, v]) => `${k}=${v}`).join("  ");
+  const head = rows[0];
+  const identity = [["alertname", head.alertname], ["rule_id", head.rule_id], ["severity", head.severity], ["data_grade", head.grade]]
+    .filter(([k, v]) => rows.every((r) => ({ alertname: r.alertname, rule_id: r.rule_id, severity: r.severity, data_grade: r.grade })[k] === v));
+  const extra = Object.entries(head.labels || {}).filter(([k, v]) => rows.every((r) => (r.labels || {})[k] === v));
+  return [...identity, ...extra].map(([k, v]) => `${k}=${v}`).join("  ");
 }
 
-export function groupNode(key, rows, ctx) {
+/** A group: header always; its alerts only while it is open (closed groups cost one line of DOM). */
+export function groupNode(key, rows, ctx, open) {
   const head = rows[0];
   const name = groupName(head);
   const counts = Object.fromEntries(STATES.map((s) => [s, 0]));
   for (const r of rows) counts[rowState(r)] += 1;
   const worst = rows.reduce((a, r) => (sevRank(r.severity) < sevRank(a) ? r.severity : a), "informational");
-  const collapsed = ctx.collapsed.has(key);
+  const collapsed = !open;
   const bodyId = `g-${key.replace(/[^a-zA-Z0-9_-]/g, "_")}`;
   const toggle = h("button", { type: "button", class: "toggle", "data-group": key, "aria-expanded": String(!collapsed),
     "aria-controls": bodyId, "aria-label": t("group.toggle", { name }), text: name });
@@ -155,14 +158,18 @@ export function groupNode(key, rows, ctx) {
   const headEl = h("div", { class: "group-head" }, toggle, sevPill(worst), gradeBadge(head.grade),
     h("span", { class: "tally", text: `${t("group.tally", { n: rows.length })} · ${tally}` }), gactions);
   const body = h("div", { id: bodyId, class: "group-body", hidden: collapsed });
-  const limit = ctx.expanded.has(key) ? rows.length : ROWS_PER_GROUP;
-  for (const r of rows.slice(0, limit)) body.append(alertNode(r, ctx));
-  if (rows.length > limit) {
-    body.append(h("div", { class: "more" }, h("button", { type: "button", "data-more": key,
-      text: t("group.more", { n: rows.length - limit }), "aria-label": `${name}: ${t("group.more", { n: rows.length - limit })}` })));
+  if (!collapsed) {
+    const limit = ctx.expanded.has(key) ? rows.length : ROWS_PER_GROUP;
+    for (const r of rows.slice(0, limit)) body.append(alertNode(r, ctx));
+    if (rows.length > limit) {
+      body.append(h("div", { class: "more" }, h("button", { type: "button", "data-more": key,
+        text: t("group.more", { n: rows.length - limit }), "aria-label": `${name}: ${t("group.more", { n: rows.length - limit })}` })));
+    }
+    body.append(h("div", { class: "group-foot", text: `${t("group.shared")}: ${sharedLabels(rows)}` }));
   }
-  body.append(h("div", { class: "group-foot", text: `${t("group.shared")}: ${sharedLabels(rows)}` }));
-  return h("section", { class: `group sev-${worst}`, "data-group": key, "aria-label": name }, headEl, body);
+  const section = h("section", { class: `group sev-${worst}`, "data-group": key, "aria-label": name }, headEl, body);
+  section.dataset.open = String(!collapsed);
+  return section;
 }
 
 export function flatTable(rows, page, pageSize, ctx) {
