@@ -14,10 +14,8 @@ from secops.classify.detectors.base import (
     Detector,
     Params,
     Shape,
-    Verdict,
 )
 from secops.classify.hints import HintIndex, key_before
-from secops.classify.masking import mask
 from secops.classify.normalize import normalize
 from secops.classify.scanner import Match, Scanner
 from secops.classify.types import Hit
@@ -37,10 +35,18 @@ class Active:
     min_confidence: float = 0.5
     params: Params = field(default_factory=dict)
     sensitive: Mapping[str, bool] = field(default_factory=dict)  # category -> sensitive-PI flag
+    # anti-hints as one literal alternation: a cheap pre-test before looking for the key token
+    anti_literals: re.Pattern[bytes] | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        if self.anti_hints:
+            words = sorted((re.escape(w.lower().encode()) for w in self.anti_hints), key=len, reverse=True)
+            object.__setattr__(self, "anti_literals", re.compile(b"|".join(words)))
 
     @property
     def name(self) -> str:
         return self.detector.name
+
 
 
 _SEPARATORS = frozenset(b"=:>")
@@ -68,37 +74,36 @@ class Extractor:
                 shapes.append(shape)
                 self._owner.append(index)
         self.scanner = scanner_for(tuple(shapes), engine)
-        self._by_shape = [(shape, self.active[owner]) for shape, owner in zip(shapes, self._owner, strict=True)]
+        self._by_shape = [(shape, self.active[owner], self.active[owner].detector)
+                          for shape, owner in zip(shapes, self._owner, strict=True)]
         self.hint_index = HintIndex({a.name: a.hints for a in self.active},
                                     {a.name: a.anti_hints for a in self.active})
 
     def extract(self, texts: Sequence[str]) -> list[list[Hit]]:
         encoded = [normalize(t).encode("utf-8", "replace") for t in texts]
         out: list[list[Hit]] = []
+        candidate = self._candidate
         for buf, matches in zip(encoded, self.scanner.scan_grouped(encoded), strict=True):
             if not matches:
                 out.append([])
-                continue
-            items = [found for m in matches if (found := self._candidate(buf, m)) is not None]
-            out.append(_resolve(items) if len(items) > 1 else [hit for _, hit, _ in items])
+            elif len(matches) == 1:
+                found = candidate(buf, matches[0])
+                out.append([found[1]] if found is not None else [])
+            else:
+                items = [found for m in matches if (found := candidate(buf, m)) is not None]
+                out.append(_resolve(items))
         return out
 
     def _candidate(self, buf: bytes, m: Match) -> tuple[int, Hit, Match] | None:
-        shape, a = self._by_shape[m.shape]
+        shape, a, detector = self._by_shape[m.shape]
         start = m.start
         if shape.extend_left:
             start = _extend_left(buf, start, shape.extend_left.encode())
             m = Match(m.shape, m.text, start, m.end, m.exclusive)
         value = buf[start:m.end].decode("utf-8", "ignore")
-        if shape.masked or (shape.extend_left and a.detector.validate_masked(value)):
-            if not a.detector.validate_masked(value):
-                return None
-            if not shape.exclusive:  # key-led shape: show the value, not the key
-                value = _LAST_VALUE.split(value)[-1]
-            hit = Hit(a.name, a.category, value, value, 1.0, masked=True,
-                      sensitive=a.sensitive.get(a.category, False))
-            return a.detector.priority, hit, m
-        verdict = a.detector.validate(value, a.params)
+        if shape.masked or (shape.extend_left and detector.validate_masked(value)):
+            return self._masked(shape, a, value, m)
+        verdict = detector.validate(value, a.params)
         if verdict is None:
             return None
         confidence = verdict.confidence
@@ -106,9 +111,25 @@ class Extractor:
             confidence = self._with_evidence(buf, m.start, a, confidence)
             if confidence < a.min_confidence:
                 return None
-        return a.detector.priority, self._hit(a, verdict, confidence), m
+        category = a.variants.get(verdict.variant, a.category) if verdict.variant else a.category
+        hit = Hit(a.name, category, verdict.value, confidence, False, verdict.identity, verdict.birth, verdict.region,
+                  a.sensitive.get(category, False))
+        return detector.priority, hit, m
+
+    @staticmethod
+    def _masked(shape: Shape, a: Active, value: str, m: Match) -> tuple[int, Hit, Match] | None:
+        if not a.detector.validate_masked(value):
+            return None
+        if not shape.exclusive:  # key-led shape: show the value, not the key
+            value = _LAST_VALUE.split(value)[-1]
+        hit = Hit(a.name, a.category, value, 1.0, masked=True, sensitive=a.sensitive.get(a.category, False))
+        return a.detector.priority, hit, m
 
     def _with_evidence(self, buf: bytes, start: int, a: Active, confidence: float) -> float:
+        # when only an anti-hint can change the outcome, a literal pre-test decides whether to look further
+        if confidence >= a.min_confidence and (
+                a.anti_literals is None or a.anti_literals.search(buf[max(0, start - 64):start].lower()) is None):
+            return confidence
         # a key can only precede the value when a separator sits just before it (cheap byte test first)
         if _SEPARATORS.intersection(buf[max(0, start - 4):start]):
             before = buf[max(0, start - 96):start].decode("utf-8", "ignore")
@@ -124,13 +145,6 @@ class Extractor:
                 confidence += CONTEXT_BONUS
         return min(confidence, 1.0)
 
-    @staticmethod
-    def _hit(a: Active, verdict: Verdict, confidence: float) -> Hit:
-        category = a.variants.get(verdict.variant, a.category) if verdict.variant else a.category
-        return Hit(a.name, category, verdict.value, mask(a.name, verdict.value), confidence,
-                   identity=verdict.identity, birth=verdict.birth, region=verdict.region,
-                   sensitive=a.sensitive.get(category, False))
-
 
 def _extend_left(buf: bytes, start: int, chars: bytes, limit: int = 64) -> int:
     lowest = max(0, start - limit - 1)
@@ -142,6 +156,8 @@ def _extend_left(buf: bytes, start: int, chars: bytes, limit: int = 64) -> int:
 def _resolve(items: list[tuple[int, Hit, Match]]) -> list[Hit]:
     """Overlapping values of exclusive shapes: the higher-priority detector keeps the span. Key-led shapes
     (which contain their key) never conflict. Clusters of overlapping spans are resolved one by one."""
+    if _disjoint(items):
+        return [hit for _, hit, _ in items]
     out = [hit for _, hit, m in items if not m.exclusive]
     spans = sorted((x for x in items if x[2].exclusive), key=lambda x: x[2].start)
     cluster: list[tuple[int, Hit, Match]] = []
@@ -154,6 +170,17 @@ def _resolve(items: list[tuple[int, Hit, Match]]) -> list[Hit]:
         cluster_end = max(cluster_end, item[2].end) if len(cluster) > 1 else item[2].end
     out.extend(_pick(cluster))
     return out
+
+
+def _disjoint(items: list[tuple[int, Hit, Match]]) -> bool:
+    """The common case: matches come sorted by start and no exclusive spans overlap."""
+    end = -1
+    for _, _, m in items:
+        if m.exclusive:
+            if m.start < end:
+                return False
+            end = max(end, m.end)
+    return True
 
 
 def _pick(cluster: list[tuple[int, Hit, Match]]) -> list[Hit]:

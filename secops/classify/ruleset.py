@@ -85,6 +85,10 @@ class RuleSet:
     # verdicts of events without fields or time depend only on the findings' shape (never on raw values):
     # memoized by that shape, bounded
     _memo: dict[tuple[Any, ...], _Verdict] = field(default_factory=dict)
+    _default: Classification = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._default = Classification(self.default_grade, None)
 
     def reset_windows(self) -> None:
         for rule in self.rules:
@@ -106,27 +110,28 @@ class RuleSet:
     def evaluate(self, hits: Sequence[Hit], fields: Mapping[str, Any], timestamp: float | None, now: float,
                  hmac_key: bytes) -> Classification:
         if not hits and not fields and self.empty_safe:
-            return Classification(self.default_grade, None)
-        raw: list[Hit] = []
-        masked: list[Hit] = []
-        counts: dict[str, int] = {}
-        for h in hits:
-            if h.masked:
-                masked.append(h)
-            else:
-                raw.append(h)
-                counts[h.detector] = counts.get(h.detector, 0) + 1
-        ctx = EventCtx(raw, masked, fields, timestamp, now if timestamp is None else timestamp, hmac_key, counts)
+            return self._default
         if fields or timestamp is not None:
-            return self._assemble(ctx, self._verdict(ctx))
+            return self._assemble(hits, self._verdict(self._ctx(hits, fields, timestamp, now, hmac_key)))
+        # no fields, no time: rules see only the findings' shape, so verdicts are memoized by that shape
         key = _shape_key(hits, now)
         verdict = self._memo.get(key)
         if verdict is None:
-            verdict = self._verdict(ctx)
+            verdict = self._verdict(self._ctx(hits, fields, timestamp, now, hmac_key))
             if len(self._memo) >= 4096:
                 self._memo.clear()
             self._memo[key] = verdict
-        return self._assemble(ctx, verdict)
+        return self._assemble(hits, verdict)
+
+    @staticmethod
+    def _ctx(hits: Sequence[Hit], fields: Mapping[str, Any], timestamp: float | None, now: float,
+             hmac_key: bytes) -> EventCtx:
+        raw = [h for h in hits if not h.masked]
+        masked = [h for h in hits if h.masked]
+        counts: dict[str, int] = {}
+        for h in raw:
+            counts[h.detector] = counts.get(h.detector, 0) + 1
+        return EventCtx(raw, masked, fields, timestamp, now if timestamp is None else timestamp, hmac_key, counts)
 
     def _verdict(self, ctx: EventCtx) -> _Verdict:
         contributions = [c for rule in self.rules if (c := self._apply(rule, ctx)) is not None]
@@ -204,19 +209,23 @@ class RuleSet:
                 best, top = (self.rank(grade), self.categories[h.category].depth), h.category
         return top
 
-    def _assemble(self, ctx: EventCtx, v: _Verdict) -> Classification:
+    def _assemble(self, hits: Sequence[Hit], v: _Verdict) -> Classification:
+        counts: dict[str, int] = {}
         samples: dict[str, list[str]] = {}
-        for h in ctx.hits:
-            seen = samples.get(h.detector)
-            if seen is None:
-                samples[h.detector] = [h.masked_value]
-            elif len(seen) < MAX_SAMPLES and h.masked_value not in seen:
-                seen.append(h.masked_value)
         already: dict[str, int] = {}
-        for h in ctx.masked:
-            already[h.detector] = already.get(h.detector, 0) + 1
-        return Classification(v.grade, v.category, ctx.by_detector, {k: tuple(s) for k, s in samples.items()},
-                              already, _subjects(ctx.hits, self.subject_ranks), v.rules, v.matched_rules,
+        for h in hits:
+            detector = h.detector
+            if h.masked:
+                already[detector] = already.get(detector, 0) + 1
+                continue
+            counts[detector] = counts.get(detector, 0) + 1
+            seen = samples.get(detector)
+            if seen is None:
+                samples[detector] = [h.masked_value]
+            elif len(seen) < MAX_SAMPLES and (shown := h.masked_value) not in seen:
+                seen.append(shown)
+        return Classification(v.grade, v.category, counts, {k: tuple(s) for k, s in samples.items()},
+                              already, _subjects(hits, self.subject_ranks), v.rules, v.matched_rules,
                               v.detectors, v.tags, v.explanation)
 
 
@@ -254,8 +263,10 @@ def _subjects(hits: Sequence[Hit], ranks: Mapping[str, int]) -> int:
     best = 0
     chosen: set[str] = set()
     for h in hits:
+        if not h.identity or h.masked:
+            continue
         rank = ranks.get(h.detector, 0)
-        if rank == 0 or not h.identity or rank < best:
+        if rank == 0 or rank < best:
             continue
         if rank > best:
             best, chosen = rank, set()

@@ -98,6 +98,8 @@ class Scanner:
         self.shapes = tuple(shapes)
         self.engine = "hyperscan" if engine in ("auto", "hyperscan") and _hs is not None else "re2"
         self._wrapped = [wrap(s) for s in self.shapes]
+        self._trims = [(s.left != "none", s.right != "none", s.utf8) for s in self.shapes]
+        self._exclusive = [s.exclusive for s in self.shapes]
         self._db: Any = self._compile_hs() if self.engine == "hyperscan" else None
         self._re2: list[Any] = [] if self.engine == "hyperscan" else self._compile_re2()
 
@@ -132,43 +134,56 @@ class Scanner:
         return [m for per_text in self.scan_grouped(texts) for m in per_text]
 
     def scan_grouped(self, texts: Sequence[bytes]) -> list[list[Match]]:
-        """Matches per text, each list ordered by start offset."""
+        """Matches per text, each list ordered by start offset; offsets are within the text."""
+        if self.engine != "hyperscan":
+            return self._grouped_re2(texts)
+        # one engine call per text: cheaper than one call per batch plus mapping offsets back to texts
+        trims = self._trims
+        ends: dict[tuple[int, int], int] = {}
+        buf = b""
+
+        def on_match(sid: int, start: int, end: int, flags: int, ctx: object) -> None:
+            left, right, utf8 = trims[sid]
+            if left:
+                start += _utf8_len(buf, start) if utf8 else 1
+            if right:
+                end -= _last_char_len(buf, end) if utf8 else 1
+            key = (sid, start)
+            if ends.get(key, -1) < end:
+                ends[key] = end
+
+        out: list[list[Match]] = []
+        scan = self._db.scan
+        exclusive = self._exclusive
+        for text in texts:
+            buf = b"\n" + text + b"\n"
+            ends.clear()
+            scan(buf, match_event_handler=on_match)
+            if not ends:
+                out.append([])
+                continue
+            found = [Match(sid, 0, start - 1, end - 1, exclusive[sid]) for (sid, start), end in ends.items()]
+            if len(found) > 1:
+                found.sort(key=_start)
+            out.append(found)
+        return out
+
+    def _grouped_re2(self, texts: Sequence[bytes]) -> list[list[Match]]:
         buf = b"\n" + b"\n".join(texts) + b"\n"
         starts = []
         pos = 1
         for t in texts:
             starts.append(pos)
             pos += len(t) + 1
-        raw = self._scan_hs(buf) if self.engine == "hyperscan" else self._scan_re2(buf)
         out: list[list[Match]] = [[] for _ in texts]
-        shapes = self.shapes
-        for (sid, s), e in raw.items():
+        for (sid, s), e in self._scan_re2(buf).items():
             i = bisect_right(starts, s) - 1
             base = starts[i]
-            if e > base + len(texts[i]):
-                continue
-            out[i].append(Match(sid, i, s - base, e - base, shapes[sid].exclusive))
+            if e <= base + len(texts[i]):
+                out[i].append(Match(sid, i, s - base, e - base, self.shapes[sid].exclusive))
         for per_text in out:
-            if len(per_text) > 1:
-                per_text.sort(key=_start)
+            per_text.sort(key=_start)
         return out
-
-    def _scan_hs(self, buf: bytes) -> dict[tuple[int, int], int]:
-        ends: dict[tuple[int, int], int] = {}
-        shapes = self.shapes
-
-        def on_match(sid: int, start: int, end: int, flags: int, ctx: object) -> None:
-            shape = shapes[sid]
-            if shape.left != "none":
-                start += _utf8_len(buf, start) if shape.utf8 else 1
-            if shape.right != "none":
-                end -= _last_char_len(buf, end) if shape.utf8 else 1
-            key = (sid, start)
-            if ends.get(key, -1) < end:
-                ends[key] = end
-
-        self._db.scan(buf, match_event_handler=on_match)
-        return ends
 
     def _scan_re2(self, buf: bytes) -> dict[tuple[int, int], int]:
         ends: dict[tuple[int, int], int] = {}

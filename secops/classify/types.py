@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from secops.classify.masking import mask
+
 
 class Hit(NamedTuple):
     """One detected value (immutable; a NamedTuple because millions are built on the hot path).
@@ -16,13 +18,17 @@ class Hit(NamedTuple):
     detector: str
     category: str
     value: str
-    masked_value: str
     confidence: float
     masked: bool = False  # the log already carried a desensitised form
     identity: str = ""
     birth: dt.date | None = None
     region: str = ""
     sensitive: bool = False
+
+    @property
+    def masked_value(self) -> str:
+        """The value as it may be shown (computed on demand: most hits are only counted)."""
+        return self.value if self.masked else mask(self.detector, self.value)
 
     def __repr__(self) -> str:  # never print the raw value
         return f"Hit({self.detector}, {self.masked_value!r}, {self.confidence:.2f}, masked={self.masked})"

@@ -164,3 +164,11 @@ def test_json_unicode_escapes_are_decoded(extractor: Extractor) -> None:
 def test_raw_value_never_in_hit_repr(extractor: Extractor) -> None:
     hit = extractor.extract(["sfzh=460105199003071239"])[0][0]
     assert "460105199003071239" not in repr(hit)
+
+
+def test_re2_fallback_finds_the_same_as_hyperscan(extractor: Extractor) -> None:
+    fallback = Extractor(default_active(), engine="re2")
+    texts = [t for t, _ in TRICKY] + [t for _, t in POSITIVES] + [t for _, t in NEGATIVES]
+    assert [sorted(h.masked_value for h in hits) for hits in fallback.extract(texts)] == [
+        sorted(h.masked_value for h in hits) for hits in extractor.extract(texts)]
+    assert fallback.scanner.engine == "re2"

@@ -29,7 +29,7 @@ DETECTOR = Detector(
     mask="ip",
     hints=frozenset({"ip", "clientip", "srcip", "remoteaddr", "ipaddr", "ipdz"}),
     context=("ip",),
-    anti_hints=frozenset({"version", "ver", "v", "oid", "build", "release"}),
+    anti_hints=frozenset({"version", "ver", "oid", "build", "release"}),
     priority=40,
     description="IPv4 address; RFC 1918, loopback, link-local and 100.64/10 are variant 'private'",
 )
