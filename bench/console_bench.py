@@ -96,8 +96,12 @@ class Bench:
                         session=console.session_principal)
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
         self.server_task = asyncio.create_task(server.serve(), name="bench-http")
-        while not server.started:
+        for _ in range(400):  # up to 20 s
+            if server.started:
+                break
             await asyncio.sleep(0.05)
+        else:
+            raise RuntimeError("the console app did not start")
         port = server.servers[0].sockets[0].getsockname()[1]
         return server, int(port)
 

@@ -72,14 +72,18 @@ class ConsoleService:
                 log.warning("handover check postponed: %s", err)
 
     # ---- rows ----------------------------------------------------------------------------------------
-    def rows(self, *, include_resolved: bool = True) -> list[dict[str, Any]]:
+    def rows(self, *, include_resolved: bool = True, groups: dict[str, dict[str, Any]] | None = None
+             ) -> list[dict[str, Any]]:
+        """Every row on the screen; with ``groups``, group fields go there once per group instead."""
         now = self.clock.now()
         out: dict[str, dict[str, Any]] = {}
         if self.runner is not None:
             for g in sorted(self.runner.groups.values(), key=lambda g: g.created_at):
                 part = self._part(g, now)
+                if groups is not None:
+                    groups[g.incident] = part.fields
                 for a in g.alerts.values():
-                    out[a.id] = self._group_row(part, a, now)
+                    out[a.id] = self._group_row(part, a, now, shared=groups is None)
         for alert in self.book.active() if self.book is not None else []:
             if alert.id not in out:
                 out[alert.id] = views.book_row(alert)
@@ -91,12 +95,12 @@ class ConsoleService:
         assert self.runner is not None
         return views.group_part(g, self._pbs.get(g.playbook), self.runner.pset, now)
 
-    def _group_row(self, part: views.GroupPart, a: AlertEntry, now: float) -> dict[str, Any]:
+    def _group_row(self, part: views.GroupPart, a: AlertEntry, now: float, *, shared: bool = True) -> dict[str, Any]:
         assert self.runner is not None
         silence = None
         if a.status == "firing" and self._has_silences():
             silence = self.runner.silences.matching(a.labels, now)
-        return views.group_row(part, a, silence)
+        return views.group_row(part, a, silence, shared=shared)
 
     def _has_silences(self) -> bool:
         return self.runner is not None and any(s.status == "active" for s in self.runner.silences.items.values())
@@ -188,7 +192,10 @@ class ConsoleService:
         return {"now": self.clock.now(), "duty": self.duty(), "silences": self.silences(), "health": self.health()}
 
     def snapshot(self, principal: Principal) -> dict[str, Any]:
-        return {**self.meta(), "me": self.me(principal), "rows": self.rows()}
+        """The whole screen; rows of a playbook group share that group's fields (``groups[incident]``)."""
+        groups: dict[str, dict[str, Any]] = {}
+        rows = self.rows(groups=groups)
+        return {**self.meta(), "me": self.me(principal), "groups": groups, "rows": rows}
 
     def handover_content(self) -> dict[str, Any]:
         from secops.console.handover import sheet_content

@@ -143,12 +143,13 @@ def group_part(g: GroupState, pb: Playbook | None, pset: PlaybookSet, now: float
     return GroupPart(fields, quiet_reason(g, pb, pset, None, now), changed)
 
 
-def group_row(part: GroupPart, a: AlertEntry, silence: Silence | None) -> dict[str, Any]:
+def group_row(part: GroupPart, a: AlertEntry, silence: Silence | None, *, shared: bool = True) -> dict[str, Any]:
+    """One alert's row; with ``shared=False`` the group's fields are left out (sent once per group)."""
     quiet = None
     if a.status == "firing":
         quiet = {"reason": "silenced", "silence": silence.id} if silence is not None else part.quiet
     return {
-        **_base(a.labels, a.annotations), **part.fields,
+        **_base(a.labels, a.annotations), **(part.fields if shared else {"incident": part.fields["incident"]}),
         "id": a.id, "status": a.status, "count": a.count, "starts_at": a.starts_at, "last_seen": a.last_seen,
         "ends_at": a.ends_at, "changed_at": max(a.starts_at, a.ends_at or 0.0, part.changed_at), "quiet": quiet,
     }

@@ -10,7 +10,7 @@ import { initActions, attention, renderHandoverBanner } from "./actions.js";
 const $ = (id) => document.getElementById(id);
 const FILTER_KEYS = ["state", "sev", "grade", "rule", "src", "q", "view", "page"];
 const PAGE_SIZE = 200;
-const OPEN_GROUPS = 30; // groups shown open by default (more would be a wall of text and slow to draw)
+const OPEN_GROUPS = 20; // groups shown open by default (more would be a wall of text and slow to draw)
 const RESOLVED_WINDOW = 3600;
 
 export const S = {
@@ -242,7 +242,8 @@ export async function loadState() {
   if (data.csrf) setCsrf(data.csrf);
   S.me = data.me;
   $("me").textContent = data.me.display_name;
-  S.rows = new Map(data.rows.map((r) => [r.id, r]));
+  const groups = data.groups || {};
+  S.rows = new Map(data.rows.map((r) => [r.id, groups[r.incident] ? Object.assign({}, groups[r.incident], r) : r]));
   onMeta(data);
   S.fullRender = true;
   render();
