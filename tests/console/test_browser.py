@@ -186,7 +186,10 @@ def test_csp_header_present_and_page_runs_without_inline_script(browser: Browser
 
 # ---- live alert, masking -------------------------------------------------------------------------------
 def test_alert_appears_live_with_grade_badge_and_masked_sample(browser: Browser, daemon: DaemonProcess) -> None:
-    page, traffic = open_console(browser, daemon, "zs-token")
+    page, traffic = open_console(browser, daemon, "zs-token", permissions=["notifications"])
+    page.click("#btn-sound")
+    page.click("#btn-notify")
+    expect(page.locator("#btn-notify")).to_have_attribute("aria-pressed", "true")
     page.evaluate("window.__noReload = 1")
     started = time.monotonic()
     send(daemon, EV_L4)
@@ -196,6 +199,7 @@ def test_alert_appears_live_with_grade_badge_and_masked_sample(browser: Browser,
     expect(card.locator(".samples")).to_contain_text(MASKED_ID)
     assert elapsed < 2.0
     assert page.evaluate("window.__noReload") == 1
+    expect(page.locator("body")).to_have_attribute("data-last-critical", str(card.get_attribute("data-id")))
     wait_until(lambda: any(MASKED_ID in m for m in traffic.sse), timeout=5, message="masked sample in the SSE stream")
     assert RAW_ID not in page.content()
     assert not [m for m in traffic.sse if RAW_ID in m]

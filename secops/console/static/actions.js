@@ -213,13 +213,13 @@ function beep() {
 export function attention(fresh) {
   const critical = fresh.filter((r) => r.status === "firing" && r.severity === "critical");
   if (!critical.length) return;
-  document.body.dataset.lastCritical = critical[0].id;
   if (localStorage.getItem("secops.sound") === "on") beep();
   if (localStorage.getItem("secops.notify") === "on" && "Notification" in window && Notification.permission === "granted") {
     const extra = critical.length > 1 ? ` (+${critical.length - 1})` : "";
     const n = new Notification(t("notify.title"), { body: alertName(critical[0]) + extra, tag: "secops-critical" });
     n.onclick = () => { window.focus(); location.hash = `#/alerts/${critical[0].id}`; };
   }
+  document.body.dataset.lastCritical = critical[0].id; // after the sound and the notification went out
 }
 
 function syncToggles() {
