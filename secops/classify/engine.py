@@ -57,6 +57,7 @@ class Classifier:
         self.alias_set = alias_set
         self._lock = threading.Lock()
         self._paths: list[Path] = []
+        self._engine = ruleset.extractor.scanner.engine
         self._publish_rule_count()
 
     @classmethod
@@ -69,6 +70,7 @@ class Classifier:
             raise ConfigError(errors or issues)
         classifier = cls(ruleset, hmac_key=hmac_key, metrics=metrics, clock=clock, alias_set=alias_set)
         classifier._paths = [Path(p) for p in paths]
+        classifier._engine = engine
         return classifier
 
     @property
@@ -83,7 +85,7 @@ class Classifier:
         """Validate and swap in new rules, keeping window state of unchanged rules. On any error the old
         rules stay in force; the issues are returned (empty list: success)."""
         target = [Path(p) for p in paths] if paths is not None else self._paths
-        ruleset, issues = build(target, previous=self._ruleset.windows)
+        ruleset, issues = build(target, previous=self._ruleset.windows, engine=self._engine)
         errors = [i for i in issues if i.level == "error"]
         outcome = "error" if ruleset is None or errors else "success"
         if self.metrics is not None:
