@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from secops import yamlio
 from secops.alerting.config import AlertingSettings, AlertmanagerSettings
 from secops.classify.config import ClassificationSettings
+from secops.console.config import ConsoleSettings
 from secops.playbooks.config import PlaybookSettings
 from secops.errors import ConfigError, Issue
 from secops.sources.config import HttpSource, SourceSettings, SyslogSource
@@ -76,6 +77,7 @@ class Settings(_Strict):
     store: StoreSettings = SqliteStoreSettings()
     rules: RulesSettings = RulesSettings()
     playbooks: PlaybookSettings = PlaybookSettings()
+    console: ConsoleSettings = ConsoleSettings()
     alertmanager: AlertmanagerSettings | None = None
     alerting: AlertingSettings = AlertingSettings()
     classification: ClassificationSettings = ClassificationSettings()

@@ -146,6 +146,7 @@ class DetectionEngine:
             if rule.id in self._c.standalone:
                 out.append(make_detection(rule, timestamp=event.timestamp, grade=grade, event_ids=(event.id,),
                                           samples=event.fields.get("data.samples"),
+                                          category=str(event.fields.get("data.category") or ""),
                                           closes=self._c.closers.get(rule.id, ())))
             if not late:
                 out.extend(self._feed(rule.id, view.raw, event.timestamp, event.id, grade))

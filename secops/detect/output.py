@@ -78,7 +78,7 @@ class _Safe(dict[str, str]):
 
 
 def _annotations(rule: RuleBase, count: float, group: tuple[tuple[str, str], ...],
-                 samples: Any) -> dict[str, str]:
+                 samples: Any, category: str = "") -> dict[str, str]:
     values = _Safe(title=rule.title, rule_id=rule.id, count=f"{count:g}",
                    group=", ".join(f"{k}={v}" for k, v in group), level=rule.level)
     values.update({k.replace(".", "_"): v for k, v in group})
@@ -97,13 +97,15 @@ def _annotations(rule: RuleBase, count: float, group: tuple[tuple[str, str], ...
         out["group"] = values["group"]
     if samples:
         out["samples"] = orjson.dumps(samples, default=str).decode()[:MAX_SAMPLES_CHARS]
+    if category:
+        out["data_category"] = category
     return out
 
 
 def make_detection(rule: RuleBase, *, timestamp: float, grade: str, event_ids: tuple[str, ...],
                    group: tuple[tuple[str, str], ...] = (), count: float = 1.0, samples: Any = None,
-                   closes: tuple[str, ...] = ()) -> Detection:
-    """``group`` values must already be masked."""
+                   closes: tuple[str, ...] = (), category: str = "") -> Detection:
+    """``group`` values must already be masked; ``category`` is the event's ``data.category``."""
     return Detection(
         rule_id=rule.id,
         alertname=_alertname(rule),
@@ -112,7 +114,7 @@ def make_detection(rule: RuleBase, *, timestamp: float, grade: str, event_ids: t
         group=group,
         data_grade=grade,
         event_ids=event_ids,
-        annotations=_annotations(rule, count, group, samples),
+        annotations=_annotations(rule, count, group, samples, category),
         rule_hash=rule.rule_hash,
         quiet_seconds=rule.ext.resolve.quiet_seconds,
         closes=closes,
