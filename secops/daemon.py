@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import uvicorn
 from prometheus_client import disable_created_metrics
+from watchfiles import awatch
 
 from secops.alerting.alertmanager import AlertmanagerClient, build_client
 from secops.alerting.state import AlertBook
@@ -40,7 +41,7 @@ from secops.sources.http import HttpIngest
 from secops.store.factory import open_store
 from secops.store.resilient import ResilientStore
 from secops.telemetry.metrics import Metrics
-from secops.topology import build_classifier, build_detector
+from secops.topology import build_classifier, build_detector, rule_dirs, rules_sha256
 
 log = logging.getLogger("secops.daemon")
 SNAPSHOT_NS = "daemon"
@@ -63,6 +64,7 @@ class Daemon:
         self.alertmanager: AlertmanagerClient | None = None
         self.playbooks: PlaybookRunner | None = None
         self.hub = Hub()
+        self._reload_lock = asyncio.Lock()
         self.http_server: uvicorn.Server | None = None
         self._stop = asyncio.Event()
         self._store_ok = True
@@ -173,15 +175,32 @@ class Daemon:
             self.hub.publish("alert", {"change": change.kind.value, "alert": alert_to_dict(change.alert)})
 
     async def reload_rules(self) -> list[Any]:
-        """``POST /api/v1/rules/reload``: validate and swap both packs; a broken change keeps the old rules."""
-        issues: list[Any] = list(self.detector.reload())
-        if self.classifier is not None:
-            issues += self.classifier.reload()
-        if self.store is not None:
-            outcome = "error" if any(i.level == "error" for i in issues) else "success"
-            with contextlib.suppress(StoreUnavailable):
-                await self.store.ledger_append("rules_reload", {"outcome": outcome, "issues": [str(i) for i in issues]})
+        """Validate and swap both packs (``POST /api/v1/rules/reload`` and the file watcher); a broken change
+        is refused and the old rules stay in force. The attempt and the rules' content hash go to the ledger."""
+        async with self._reload_lock:
+            issues: list[Any] = list(self.detector.reload())
+            if self.classifier is not None:  # hyperscan compiles take seconds: off the event loop
+                issues += await asyncio.to_thread(self.classifier.reload)
+        outcome = "error" if any(i.level == "error" for i in issues) else "success"
+        log.log(logging.ERROR if outcome == "error" else logging.INFO, "rule reload: %s%s", outcome,
+                "".join(f"\n  {i}" for i in issues))
+        await self._ledger("rules_reload", {"outcome": outcome, "issues": [str(i) for i in issues],
+                                            "rules_sha256": rules_sha256(rule_dirs(self.settings))})
         return issues
+
+    async def _ledger(self, kind: str, payload: dict[str, Any]) -> None:
+        if self.store is not None:
+            with contextlib.suppress(StoreUnavailable):
+                await self.store.ledger_append(kind, payload)
+
+    async def _watch_rules(self) -> None:
+        """Reload when a rule file changes: in-place writes and atomic renames both show up here."""
+        dirs = rule_dirs(self.settings)
+        if not dirs:
+            return
+        async for changes in awatch(*dirs, debounce=500, step=50, recursive=True):
+            if any(path.endswith((".yml", ".yaml")) for _, path in changes):
+                await self.reload_rules()
 
     async def _auth_failed(self, reason: str, method: str, path: str) -> None:
         if self.store is not None:
@@ -267,6 +286,9 @@ class Daemon:
                                                  metrics=self.metrics, public_url=self.settings.http.public_url)
             self.playbooks = self._playbook_runner(http)
             await self._restore()
+            rules_hash = rules_sha256(rule_dirs(self.settings))
+            await self._ledger("startup", {"version": _version(), "rules_sha256": rules_hash,
+                                           "config_sha256": _config_hash(self.settings)})
             self.http_server = self._http_server()
             try:
                 await self._run_tasks()
@@ -288,6 +310,8 @@ class Daemon:
                 background.append(group.create_task(self.alertmanager.run(), name="alertmanager"))
             if self.playbooks is not None:
                 background.append(group.create_task(self.playbooks.run(), name="playbooks"))
+            if self.settings.rules.watch:
+                background.append(group.create_task(self._watch_rules(), name="rules-watch"))
             http_task = group.create_task(self.http_server.serve(), name="http")
             source_tasks = [group.create_task(s.run(), name=f"source:{k}") for k, s in self.sources.items()]
             log.info("started: http on %s, sources %s", self.settings.http.address, ", ".join(self.sources) or "none")
@@ -336,6 +360,12 @@ class AlertLifecycle:
         await d._save_state()
         await d._publish([change], playbooks=False)
         return [change]
+
+
+def _config_hash(settings: Settings) -> str:
+    import hashlib
+
+    return hashlib.sha256(settings.model_dump_json().encode()).hexdigest()
 
 
 def _version() -> str:

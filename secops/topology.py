@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from secops.classify.config import resolve_hmac_key
@@ -35,6 +36,21 @@ def classification_dirs(settings: Settings) -> list[Path]:
 
 def detection_dirs(settings: Settings) -> tuple[list[Path], list[Path]]:
     return pack_dirs(settings.rules.paths, "detection"), pack_dirs(settings.rules.local_paths, "detection")
+
+
+def rule_dirs(settings: Settings) -> list[Path]:
+    paths, local = detection_dirs(settings)
+    return [*classification_dirs(settings), *paths, *local]
+
+
+def rules_sha256(dirs: list[Path]) -> str:
+    """Content hash of every rule file in force (names and bytes), for the ledger."""
+    digest = hashlib.sha256()
+    for directory in dirs:
+        for path in sorted(p for p in directory.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file()):
+            digest.update(str(path.relative_to(directory)).encode() + b"\x00")
+            digest.update(path.read_bytes() + b"\x00")
+    return digest.hexdigest()
 
 
 def hmac_key(settings: Settings) -> bytes:

@@ -231,7 +231,7 @@ class DetectionEngine:
         local = tuple(local_paths) if local_paths is not None else old_local
         expand = dict(expand) if expand is not None else old_expand
         ruleset = load_rules(paths, local_paths=local, expand=expand)
-        outcome = "failure" if ruleset.errors else "success"
+        outcome = "error" if ruleset.errors else "success"
         if self._dm is not None:
             self._dm.base.rules_reload_total.labels(outcome).inc()
         if ruleset.errors:

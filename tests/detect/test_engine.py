@@ -143,7 +143,7 @@ def test_reload_keeps_old_rules_when_new_one_is_broken(write_rule: Callable[[str
     issues = engine.reload()
     assert [f"{i.path}:{i.line}" for i in issues if i.level == "error"] == [f"{path}:7"]
     assert engine.matched_rules(ev({"url.original": "/evil"})) == ["w"]
-    assert registry.get_sample_value("secops_rules_reload_total", {"outcome": "failure"}) == 1
+    assert registry.get_sample_value("secops_rules_reload_total", {"outcome": "error"}) == 1
     path.write_text(WEB.format(title="w", rid="w", needle="bad", level="low"))
     assert [i for i in engine.reload() if i.level == "error"] == []
     assert engine.matched_rules(ev({"url.original": "/evil"})) == []
