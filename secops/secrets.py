@@ -11,7 +11,7 @@ from secops.errors import SecopsError
 
 
 class SecretRef(BaseModel):
-    """Where a secret lives. Exactly one of ``env`` or ``file``."""
+    """Where a secret lives: exactly one of ``env`` or ``file``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -25,15 +25,21 @@ class SecretRef(BaseModel):
         return self
 
     def resolve(self) -> str:
+        """The secret value; raises SecopsError naming the reference (never the value)."""
         if self.env is not None:
             value = os.environ.get(self.env)
             if value is None:
-                raise SecopsError(f"environment variable {self.env} is not set")
+                raise SecopsError(f"secret environment variable {self.env} is not set")
             return value
         try:
             return Path(str(self.file)).read_text(encoding="utf-8").strip()
         except OSError as err:
-            raise SecopsError(f"cannot read secret file {self.file}: {err}") from err
+            raise SecopsError(f"cannot read secret file {self.file}: {err.strerror}") from err
+
+    def available(self) -> bool:
+        if self.env is not None:
+            return self.env in os.environ
+        return Path(str(self.file)).is_file()
 
     def describe(self) -> str:
         return f"env:{self.env}" if self.env is not None else f"file:{self.file}"

@@ -12,7 +12,7 @@ from tests.playbooks.helpers import ONCALL, REPO, write_dir
 
 def test_shipped_playbooks_load() -> None:
     pset = load_playbooks([REPO / "playbooks"], clock=FakeClock())
-    assert [pb.id for pb in pset.playbooks] == ["important-data", "critical-high", "default"]
+    assert [pb.id for pb in pset.playbooks] == ["shift-handover", "important-data", "critical-high", "default"]
     assert set(pset.channels) == {"dingtalk_duty", "sms_duty", "email_duty", "wall"}
 
 
