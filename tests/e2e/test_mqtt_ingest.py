@@ -102,3 +102,34 @@ def test_sigterm_under_load_exits_zero_and_acks_only_what_was_stored(tmp_path: P
     finally:
         publisher.close()
         daemon.stop()
+
+
+def test_tls_with_username_and_password(tmp_path: Path) -> None:
+    import os
+    import shutil
+
+    from tests.support.tls import make_tls
+
+    broker = Mosquitto(users={"secops": "s3cret-ingest", "producer": "p-secret"})
+    os.chmod(broker.directory, 0o755)
+    tls = broker.tls = make_tls(broker.directory / "tls")  # where the broker's user can read them
+    broker.start()
+    config = {"sources": {"egov_mqtt": {"type": "mqtt", "url": broker.url, "topics": ["egov/logs/#"],
+                                        "client_id": "secops-tls", "format": "json", "username": "secops",
+                                        "password": {"env": "SECOPS_TEST_MQTT_PASSWORD"},
+                                        "tls": {"ca_file": str(tls.ca)}}}}
+    os.environ["SECOPS_TEST_MQTT_PASSWORD"] = "s3cret-ingest"  # inherited by the daemon process
+    daemon = DaemonProcess(tmp_path, config)
+    try:
+        daemon.start(wait_ready=True)
+        publisher = Publisher(broker.port, "egov/logs/tls", username="producer", password="p-secret",
+                              ca_file=str(tls.ca))
+        publisher.publish_range(0, 100)
+        assert publisher.acked == 100
+        wait_until(lambda: len(distinct_ns(daemon)) >= 100, timeout=30, message="events over TLS stored")
+        publisher.close()
+    finally:
+        del os.environ["SECOPS_TEST_MQTT_PASSWORD"]
+        daemon.stop()
+        broker.stop()
+        shutil.rmtree(broker.directory, ignore_errors=True)

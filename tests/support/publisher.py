@@ -11,10 +11,15 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 
 class Publisher:
-    def __init__(self, port: int, topic: str = "egov/logs/test", *, max_inflight: int = 500) -> None:
+    def __init__(self, port: int, topic: str = "egov/logs/test", *, max_inflight: int = 500,
+                 username: str | None = None, password: str | None = None, ca_file: str | None = None) -> None:
         self.topic = topic
         self.client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"pub-{time.monotonic_ns()}",
                                   protocol=paho.MQTTv311, clean_session=True)
+        if username is not None:
+            self.client.username_pw_set(username, password)
+        if ca_file is not None:
+            self.client.tls_set(ca_certs=ca_file)
         self.client.max_inflight_messages_set(max_inflight)
         self.client.max_queued_messages_set(0)
         self.client.connect("127.0.0.1", port)
