@@ -127,3 +127,29 @@ def test_rsyslog_omfwd_forwards_over_tcp_and_udp(daemon: DaemonProcess, tmp_path
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=10)
+
+
+def test_syslog_over_tls(tmp_path: Path) -> None:
+    import ssl
+
+    from tests.support.tls import make_tls
+
+    tls = make_tls(tmp_path / "tls")
+    port = free_port()
+    config = {"sources": {"syslog_tls": {"type": "syslog", "mode": "tcp", "address": f"127.0.0.1:{port}",
+                                         "tls": {"cert_file": str(tls.cert), "key_file": str(tls.key)}}}}
+    daemon = DaemonProcess(tmp_path, config).start(wait_ready=True)
+    try:
+        context = ssl.create_default_context(cafile=str(tls.ca))
+        frame = b"<34>1 2026-11-26T10:00:00Z fw01 auth - - - tls-marker login failed"
+        with socket.create_connection(("127.0.0.1", port)) as raw, \
+                context.wrap_socket(raw, server_hostname="127.0.0.1") as conn:
+            conn.sendall(b"%d %s" % (len(frame), frame))
+        event = wait_for_marker(daemon, "tls-marker")
+        assert event["fields"]["host.name"] == "fw01"
+        with socket.create_connection(("127.0.0.1", port)) as plain:  # plain text on the TLS port is refused
+            plain.sendall(b"<34>1 - - - - - - plain-marker\n")
+        assert daemon.get("/healthz").status_code == 200
+        assert not [m for m in messages(daemon) if "plain-marker" in m]
+    finally:
+        assert daemon.stop() == 0
