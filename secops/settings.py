@@ -12,8 +12,8 @@ from secops import yamlio
 from secops.alerting.config import AlertingSettings, AlertmanagerSettings
 from secops.classify.config import ClassificationSettings
 from secops.console.config import ConsoleSettings
-from secops.playbooks.config import PlaybookSettings
 from secops.errors import ConfigError, Issue
+from secops.playbooks.config import PlaybookSettings
 from secops.sources.config import HttpSource, SourceSettings, SyslogSource
 from secops.store.config import SqliteStoreSettings, StoreSettings
 

@@ -7,12 +7,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from tests.store.store_factories import fired
 
 from secops.clock import SystemClock
 from secops.store.cli import run_export, run_verify
 from secops.store.config import SqliteStoreSettings
 from secops.store.sqlite import SqliteStore
+from tests.store.store_factories import fired
 
 
 def _seed(settings: SqliteStoreSettings) -> None:

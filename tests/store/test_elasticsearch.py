@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from tests.store.store_factories import alert, event, fired, resolved
 
 from secops.clock import FakeClock
 from secops.errors import StoreUnavailable
@@ -21,6 +20,7 @@ from secops.store.records import Ack, IncidentQuery, NotificationAttempt
 from secops.store.resilient import ResilientStore
 from secops.store.verify import verify_bundle, verify_store
 from tests.fakes.es_double import EsDouble
+from tests.store.store_factories import alert, event, fired, resolved
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "elasticsearch"
 

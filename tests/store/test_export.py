@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from tests.store.store_factories import fired
 
 from secops.clock import FakeClock
 from secops.errors import SecopsError
@@ -17,6 +16,7 @@ from secops.store.export import export_bundle
 from secops.store.ledger import Signer
 from secops.store.sqlite import SqliteStore
 from secops.store.verify import verify_bundle
+from tests.store.store_factories import fired
 
 T0 = 1_767_225_600.0
 

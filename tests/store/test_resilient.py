@@ -7,14 +7,13 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from tests.store.store_factories import event
-
 from secops.clock import FakeClock
 from secops.store.config import SqliteStoreSettings
 from secops.store.resilient import ResilientStore
 from secops.store.sqlite import SqliteStore
 from secops.store.verify import verify_store
 from secops.telemetry.metrics import Metrics
+from tests.store.store_factories import event
 
 BATCH = 100
 

@@ -4,7 +4,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from tests.store.store_factories import event
 
 from secops.clock import FakeClock
 from secops.errors import StoreUnavailable
@@ -12,6 +11,7 @@ from secops.store.config import SqliteStoreSettings
 from secops.store.factory import open_store
 from secops.store.sqlite import SqliteStore
 from secops.telemetry.metrics import Metrics
+from tests.store.store_factories import event
 
 
 async def test_write_events_is_idempotent_by_id(store: SqliteStore) -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from tests.store.store_factories import alert, fired, resolved
 
 from secops.clock import FakeClock
 from secops.model.alert import AlertChange, ChangeKind
 from secops.store.records import Ack, ClassificationSummary, IncidentQuery, NotificationAttempt, Silence
 from secops.store.sqlite import SqliteStore
 from secops.store.verify import verify_store
+from tests.store.store_factories import alert, fired, resolved
 
 
 async def test_alert_change_is_stored_once_and_ledgered(store: SqliteStore) -> None:

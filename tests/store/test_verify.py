@@ -8,12 +8,12 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.store.store_factories import fired
 
 from secops.clock import FakeClock
 from secops.store.export import export_bundle
 from secops.store.sqlite import SqliteStore
 from secops.store.verify import verify_bundle
+from tests.store.store_factories import fired
 
 T0 = 1_767_225_600.0
 
