@@ -30,15 +30,14 @@ from secops.playbooks.config import PlaybookSettings
 from secops.playbooks.dispatch import PAGE_KINDS, Dispatcher, Hooks
 from secops.playbooks.loader import Playbook, PlaybookSet
 from secops.playbooks.oncall import OnCall
-from secops.playbooks.redact import redact_text
+from secops.playbooks.operator import AckRefused, AckResult, AlertNotFound, OperatorActions
 from secops.playbooks.silences import Silence, SilenceBook
-from secops.playbooks.state import NS_ACKLINK, NS_GROUP, OPEN_PHASES, AckInfo, AlertEntry, Delivery, GroupState
+from secops.playbooks.state import NS_GROUP, OPEN_PHASES, AlertEntry, Delivery, GroupState
 from secops.playbooks.steps import Target, advance, targets_for_paged
 from secops.playbooks.views import (
     alert_status,
     digest_context,
     person_name,
-    silence_context,
     template_context,
 )
 from secops.store.base import Store
@@ -47,28 +46,6 @@ from secops.telemetry.metrics import Metrics
 log = logging.getLogger(__name__)
 RESOLVED_RETENTION_SECONDS = 86400.0
 MAX_LEDGER_BACKLOG = 10000
-
-
-class AlertNotFound(SecopsError):
-    """No playbook is tracking this alert id."""
-
-
-class AckRefused(SecopsError):
-    """The ack is not possible (the alert is resolved); ``reason`` is a bounded label."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        self.reason = reason
-        super().__init__(message)
-
-
-@dataclass(frozen=True, slots=True)
-class AckResult:
-    alert_id: str
-    incident: str
-    person: str
-    at: float
-    comment: str
-    already: bool  # someone had acknowledged before; nothing changed
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +90,7 @@ def build_actions(pset: PlaybookSet, ctx: BuildContext) -> dict[str, Action]:
     return actions
 
 
-class PlaybookRunner:
+class PlaybookRunner(OperatorActions):
     def __init__(
         self, playbooks: PlaybookSet, *, store: Store, clock: Clock, http: httpx.AsyncClient, metrics: Metrics,
         settings: PlaybookSettings | None = None, actions: Mapping[str, Action] | None = None,
@@ -454,168 +431,6 @@ class PlaybookRunner:
             return None
         return budget.next_free(now)
 
-    # ---- ack, resolve, silence ---------------------------------------------------------------------
-    def _group_of(self, alert_id: str) -> GroupState:
-        found = [g for g in self.groups.values() if alert_id in g.alerts]
-        if not found:
-            raise AlertNotFound(f"no alert {alert_id} in any playbook")
-        return max(found, key=lambda g: g.created_at)
-
-    async def ack(self, alert_id: str, *, person: str, comment: str = "", via: str = "api") -> AckResult:
-        """Acknowledge: records owner, time and comment; stops escalation; tells those already paged."""
-        await self.start()
-        async with self._lock:
-            g = self._group_of(alert_id)
-            if g.phase == "resolved":
-                raise AckRefused("resolved", f"alert {alert_id} is already resolved")
-            if g.ack is not None:
-                return AckResult(alert_id, g.incident, g.ack.person, g.ack.at, g.ack.comment, True)
-            now = self.clock.now()
-            comment = redact_text(comment)[:1000]
-            g.ack = AckInfo(person, now, comment, alert_id, via)
-            g.phase, g.waiting, g.next_at = "acked", False, None
-            g.note(now, "acked", person)
-            pb = self._playbooks.get(g.playbook)
-            if pb is not None and pb.model.on_ack.notify_paged:
-                self._pending += [(g, t) for t in targets_for_paged(g, self.pset, kind="ack",
-                                                                    template=pb.model.on_ack.template, step_ref="ack")]
-            self._ledger_later("ack", {"alert_id": alert_id, "incident": g.incident, "playbook": g.playbook,
-                                       "principal": person, "comment": comment, "via": via, "at": now})
-            self._dirty.add(g.incident)
-            await self._flush(now)
-        self._poke()
-        return AckResult(alert_id, g.incident, person, now, comment, False)
-
-    async def escalate_now(self, alert_id: str, *, person: str) -> None:
-        """End the current wait now, so the next step (usually an escalation) runs on the next tick."""
-        await self.start()
-        async with self._lock:
-            g = self._group_of(alert_id)
-            if g.phase not in ("pending", "active"):
-                raise AckRefused(g.phase, f"alert {alert_id} is {g.phase}; nothing to escalate")
-            g.next_at = self.clock.now()
-            g.note(g.next_at, "escalate_now", person)
-            self._ledger_later("escalation", {"event": "manual", "alert_id": alert_id, "incident": g.incident,
-                                              "principal": person})
-            self._dirty.add(g.incident)
-            await self._flush(self.clock.now())
-        self._poke()
-
-    def oncall_now(self) -> list[dict[str, Any]]:
-        now = self.clock.now()
-        out = []
-        for tier_id in self.pset.oncall.tier_ids():
-            shift = self.pset.oncall.shift(tier_id, now)
-            tier = self.pset.oncall.tier(tier_id)
-            out.append({"tier": tier_id, "name": tier.name if tier else "", "until": shift.until,
-                        "people": [{"id": p, "name": person_name(self.pset, p)} for p in shift.people]})
-        return out
-
-    async def ack_link(self, token: str) -> AckResult:
-        """Acknowledge through a signed link: bound person and alert, not expired, used once."""
-        if self._ack_secret is None:
-            raise acklink.AckLinkError("disabled")
-        await self.start()
-        claim = acklink.verify(self._ack_secret, token, self.clock.now())
-        if await self.store.kv_get(NS_ACKLINK, claim.nonce) is not None:
-            raise acklink.AckLinkError("used")
-        await self.store.kv_put(NS_ACKLINK, claim.nonce, str(claim.expires_at).encode())
-        return await self.ack(claim.alert_id, person=claim.person, comment="", via="link")
-
-    def check_ack_link(self, token: str) -> acklink.AckClaim:
-        """The claim of a link, for the confirmation page (does not use the link)."""
-        if self._ack_secret is None:
-            raise acklink.AckLinkError("disabled")
-        return acklink.verify(self._ack_secret, token, self.clock.now())
-
-    async def resolve(self, alert_id: str, *, person: str, comment: str = "") -> None:
-        """Resolve by hand (operator): the resolved notice goes to everyone paged."""
-        await self.start()
-        async with self._lock:
-            g = self._group_of(alert_id)
-            pb = self._playbooks.get(g.playbook)
-            now = self.clock.now()
-            if pb is not None:
-                self._resolve_entry(g, pb, alert_id, now, now)
-            self._ledger_later("playbook", {"event": "manual_resolve", "alert_id": alert_id, "incident": g.incident,
-                                            "principal": person,
-                                           "comment": redact_text(comment)[:1000], "at": now})
-            await self._flush(now)
-        self._poke()
-
-    async def silence(
-        self, *, matchers: list[str], owner: str, reason: str, ends_at: float, starts_at: float | None = None,
-        remind_before_seconds: float = 900.0, ticket: str = "",
-    ) -> Silence:
-        await self.start()
-        now = self.clock.now()
-        s = await self.silences.create(matchers=matchers, owner=owner, reason=redact_text(reason), ends_at=ends_at,
-                                       now=now, starts_at=starts_at, remind_before_seconds=remind_before_seconds,
-                                       ticket=ticket)
-        await self._ledger("silence", {"event": "created", "silence_id": s.id, "matchers": s.matchers,
-                                       "created_by": owner, "reason": s.reason, "ends_at": ends_at,
-                                       "status": s.status})
-        self._changed("silence", s.id)
-        return s
-
-    async def approve_silence(self, silence_id: str, *, approver: str) -> Silence:
-        s = await self.silences.approve(silence_id, approver=approver, now=self.clock.now())
-        await self._ledger("silence", {"event": "approved", "silence_id": s.id, "approver": approver,
-                                       "created_by": s.owner})
-        self._changed("silence", s.id)
-        self._poke()
-        return s
-
-    async def expire_silence(self, silence_id: str, *, person: str) -> Silence:
-        s = await self.silences.expire(silence_id, person=person, now=self.clock.now())
-        await self._ledger("silence", {"event": "expired", "silence_id": s.id, "principal": person})
-        self._changed("silence", s.id)
-        self._poke()
-        return s
-
-    async def _maintain_silences(self, now: float) -> None:
-        expired, remind = await self.silences.maintain(now)
-        for s in expired:
-            self._ledger_later("silence", {"event": "expired", "silence_id": s.id, "created_by": s.owner})
-            self._changed("silence", s.id)
-        for s in remind:
-            self._ledger_later("silence", {"event": "reminder", "silence_id": s.id, "created_by": s.owner,
-                                           "ends_at": s.ends_at})
-            for d in self._reminder(s, now):
-                await self.dispatcher.enqueue(d)
-
-    def _reminder(self, s: Silence, now: float) -> list[Delivery]:
-        person = self.pset.people.get(s.owner)
-        out = []
-        for c in person.contacts if person else []:
-            if c.channel not in self.pset.channels or not self.pset.channel_types[c.channel].per_person:
-                continue
-            language = self._language(c.channel, None)
-            key = f"silence:{s.id}:reminder:{s.owner}:{c.channel}"
-            base = Message("reminder", "", "", key, recipients=(c.to,), link=self._console_url())
-            ctx = silence_context(self.pset, s, language=language, console_url=base.link)
-            m = compose(self.pset.templates, template="reminder", kind="reminder", language=language, context=ctx,
-                        channel=self.pset.channels[c.channel], base=base).message
-            out.append(Delivery(key, f"silence:{s.id}", "", c.channel, "reminder", [s.owner], now, now,
-                                message_to_dict(m)))
-        return out
-
-    async def add_note(self, alert_id: str, *, person: str, text: str) -> dict[str, Any]:
-        """A note on the alert's group (shown on the console and in the handover sheet), to the ledger."""
-        text = redact_text(text).strip()[:2000]
-        if not text:
-            raise ValueError("a note needs text")
-        await self.start()
-        async with self._lock:
-            g = self._group_of(alert_id)
-            now = self.clock.now()
-            g.note(now, "note", f"{person}\x1f{text}")
-            self._ledger_later("note", {"alert_id": alert_id, "incident": g.incident, "principal": person,
-                                        "text": text, "at": now})
-            self._dirty.add(g.incident)
-            await self._flush(now)
-        return {"alert_id": alert_id, "incident": g.incident, "person": person, "text": text, "at": now}
-
     def set_oncall(self, oncall: OnCall) -> None:
         """Replace who is on duty (the console keeps an outgoing operator on duty until the handover is
         confirmed); steps planned from now on use it."""
@@ -685,3 +500,6 @@ def _entry(a: Alert) -> AlertEntry:
 
 def _last_transition(g: GroupState) -> float:
     return max((t for times in g.flap.values() for t in times), default=g.created_at)
+
+
+__all__ = ["AckRefused", "AckResult", "AlertNotFound", "PlaybookRunner", "UnavailableAction", "build_actions"]
