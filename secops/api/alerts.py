@@ -23,11 +23,11 @@ import html
 from dataclasses import asdict
 from typing import Any
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from secops.api.util import read_json_object
 from secops.errors import SecopsError, StoreUnavailable
 from secops.playbooks.acklink import AckLinkError
 from secops.playbooks.redact import redact_text
@@ -51,18 +51,7 @@ def _error(status: int, message: str) -> Response:
 
 
 async def _json(request: Request) -> dict[str, Any]:
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise ValueError(f"body over {MAX_BODY_BYTES} bytes")
-    if not body.strip():
-        return {}
-    try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError as err:
-        raise ValueError(f"invalid JSON: {err}") from err
-    if not isinstance(data, dict):
-        raise ValueError("expected a JSON object")
-    return data
+    return await read_json_object(request, max_bytes=MAX_BODY_BYTES)
 
 
 def _unavailable() -> Response:

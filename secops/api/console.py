@@ -30,6 +30,7 @@ from secops.alerting.state import AlertBook
 from secops.api.auth import Principal
 from secops.api.health import Readiness
 from secops.api.hub import Hub
+from secops.api.util import read_json_object
 from secops.clock import Clock
 from secops.console import actions
 from secops.console.config import ConsoleSettings
@@ -95,18 +96,7 @@ def _json(data: Any, status: int = 200) -> Response:
 
 
 async def _body(request: Request) -> dict[str, Any]:
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise ValueError(f"body over {MAX_BODY_BYTES} bytes")
-    if not body.strip():
-        return {}
-    try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError as err:
-        raise ValueError(f"invalid JSON: {err}") from err
-    if not isinstance(data, dict):
-        raise ValueError("expected a JSON object")
-    return data
+    return await read_json_object(request, max_bytes=MAX_BODY_BYTES)
 
 
 # ---- page --------------------------------------------------------------------------------------------

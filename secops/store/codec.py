@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from secops.model.alert import Alert, AlertChange, AlertStatus, ChangeKind
+from secops.model.alert import AlertChange, ChangeKind, alert_from_dict, alert_to_dict
 from secops.model.event import Event
 
 
@@ -39,37 +39,6 @@ def event_from_dict(d: Mapping[str, Any]) -> Event:
         received_at=float(d["received_at"]),
         fields=dict(d["fields"]),
         flags=tuple(d.get("flags", ())),
-    )
-
-
-def alert_to_dict(alert: Alert) -> dict[str, Any]:
-    return {
-        "id": alert.id,
-        "fingerprint": alert.fingerprint,
-        "labels": dict(alert.labels),
-        "annotations": dict(alert.annotations),
-        "status": alert.status.value,
-        "starts_at": alert.starts_at,
-        "last_seen": alert.last_seen,
-        "ends_at": alert.ends_at,
-        "count": alert.count,
-        "event_ids": list(alert.event_ids),
-    }
-
-
-def alert_from_dict(d: Mapping[str, Any]) -> Alert:
-    ends_at = d.get("ends_at")
-    return Alert(
-        id=str(d["id"]),
-        fingerprint=str(d["fingerprint"]),
-        labels=dict(d["labels"]),
-        annotations=dict(d["annotations"]),
-        status=AlertStatus(d["status"]),
-        starts_at=float(d["starts_at"]),
-        last_seen=float(d["last_seen"]),
-        ends_at=None if ends_at is None else float(ends_at),
-        count=int(d.get("count", 1)),
-        event_ids=tuple(d.get("event_ids", ())),
     )
 
 

@@ -6,8 +6,8 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from secops.model.alert import AlertChange
-from secops.store.codec import alert_to_dict, change_ledger_payload, change_time
+from secops.model.alert import AlertChange, alert_to_dict
+from secops.store.codec import change_ledger_payload, change_time
 from secops.store.ledger import LedgerKind
 from secops.store.records import (
     Ack,

@@ -9,8 +9,8 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from secops.model.alert import AlertChange
-from secops.store.codec import alert_to_dict, change_ledger_payload, change_time, dumps, loads
+from secops.model.alert import AlertChange, alert_to_dict
+from secops.store.codec import change_ledger_payload, change_time, dumps, loads
 from secops.store.ledger import LedgerKind
 from secops.store.records import (
     Ack,
