@@ -89,6 +89,45 @@ def cmd_oncall(args: argparse.Namespace) -> int:
     return run_oncall_now(settings.playbooks.paths, now=SystemClock().now(), out=sys.stdout)
 
 
+def cmd_alerts(args: argparse.Namespace) -> int:
+    from secops import alerts_cli
+
+    url = args.url or f"http://{_settings(args).http.address}"
+    client = alerts_cli.ApiClient(url)
+    if args.alerts_command == "list":
+        return alerts_cli.run_list(client, firing_only=args.firing, out=sys.stdout)
+    if args.alerts_command == "ack":
+        return alerts_cli.run_ack(client, args.id, comment=args.comment, out=sys.stdout)
+    if args.alerts_command == "resolve":
+        return alerts_cli.run_resolve(client, args.id, comment=args.comment, out=sys.stdout)
+    return alerts_cli.run_silence(client, args.matcher, reason=args.reason, duration=args.duration, out=sys.stdout)
+
+
+def _add_alerts(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("alerts", help="operator actions through the daemon's API (token in SECOPS_TOKEN)")
+    asub = p.add_subparsers(dest="alerts_command", required=True)
+    commands = {
+        "list": "alerts the playbooks are handling",
+        "ack": "acknowledge an alert: stops escalation",
+        "resolve": "resolve an alert by hand",
+        "silence": "silence alerts matching label matchers",
+    }
+    for name, text in commands.items():
+        a = asub.add_parser(name, help=text)
+        _add_config(a)
+        a.add_argument("--url", help="the daemon's base URL (default: http://<http.address> from the config)")
+        if name == "list":
+            a.add_argument("--firing", action="store_true", help="only firing alerts")
+        if name in ("ack", "resolve"):
+            a.add_argument("id", metavar="ID")
+            a.add_argument("--comment", default="")
+        if name == "silence":
+            a.add_argument("matcher", nargs="+", help='label matchers, e.g. alertname="WebSqlInjection"')
+            a.add_argument("--reason", required=True)
+            a.add_argument("--duration", default="2h", help="how long, e.g. 30m, 2h, 1d (default 2h)")
+        a.set_defaults(handler=cmd_alerts)
+
+
 def _add_config(p: argparse.ArgumentParser) -> None:
     p.add_argument("-c", "--config", metavar="FILE", help="config file (default: the embedded default)")
 
@@ -138,6 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", nargs="?", metavar="PATH", help="bundle directory or .tar")
     p.add_argument("--store", action="store_true", help="verify the live ledger of the configured store")
     p.set_defaults(handler=cmd_verify)
+
+    _add_alerts(sub)
 
     p = sub.add_parser("oncall", help="on-call")
     osub = p.add_subparsers(dest="oncall_command", required=True)
