@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +13,7 @@ from secops.classify.pack import CategoryModel, CustomDetector, DetectorSettings
 from secops.classify.patterns import refuse_reason
 from secops.classify.ruleset import FROM_CATEGORY, Category, CompiledRule, Grade, RuleSet
 from secops.classify.scanner import PatternError
+from secops.classify.types import Hit
 from secops.classify.windows import WindowStore, parse_window
 from secops.errors import Issue
 
@@ -26,6 +27,7 @@ class _Build:
     categories: dict[str, Category] = field(default_factory=dict)
     catalogs: dict[str, frozenset[str]] = field(default_factory=dict)
     detector_categories: dict[str, set[str]] = field(default_factory=dict)  # detector -> categories it can give
+    derived: list[Callable[[Hit, float], bool]] = field(default_factory=list)  # derived facts of every rule
 
 
 def build(paths: Sequence[Path], *, previous: WindowStore | None = None,
@@ -53,7 +55,7 @@ def build(paths: Sequence[Path], *, previous: WindowStore | None = None,
         return None, [*b.issues, Issue(str(paths[0]) if paths else "<rules>", 1, 1, str(err))]
     ladder = [g.id for g in sorted(b.grades.values(), key=lambda g: g.rank)]
     ruleset = RuleSet(b.grades, ladder, b.default_grade, b.categories, extractor, rules, store, b.aliases,
-                      {a.name: a.detector.subject_rank for a in active})
+                      {a.name: a.detector.subject_rank for a in active}, derived=tuple(b.derived))
     ruleset.empty_safe = _empty_safe(ruleset)
     return ruleset, b.issues
 
@@ -229,6 +231,7 @@ def _rules(files: list[LoadedFile], b: _Build, active: list[Active], store: Wind
             env = Env(f.doc, r.id, detectors, frozenset(b.categories), b.catalogs, ranks)
             compiled = _rule(r, f, loc, env, b, store)
             b.issues.extend(env.issues)
+            b.derived.extend(env.derived)
             if compiled is not None and not env.issues:
                 rules.append(compiled)
     return rules

@@ -102,6 +102,7 @@ class Env:
     referenced: set[str] = field(default_factory=set)  # detectors / category patterns the rule looks at
     uses_catalog: bool = False
     uses_fields: bool = False  # field / sql conditions: the rule can match an event without findings
+    derived: list[Callable[[Hit, float], bool]] = field(default_factory=list)  # per-hit facts rules test
 
     def error(self, loc: Loc, message: str) -> None:
         self.issues.append(self.doc.issue(loc, f"rule {self.rule_id}: {message}"))
@@ -292,6 +293,7 @@ def _derived(arg: Any, loc: Loc, env: Env) -> Cond | None:
         age = age_years(h.birth.toordinal(), now)
         return age >= 0 and (lt is None or age < lt) and (gte is None or age >= gte)
 
+    env.derived.append(one)
     return lambda ctx: any(one(h, ctx.now) for h in ctx.hits if h.birth is not None)
 
 

@@ -101,9 +101,12 @@ BY_DETECTOR: dict[str, str] = {
 }
 
 
+_BY_DETECTOR_FN: dict[str, Callable[[str], str]] = {d: SHAPES[s] for d, s in BY_DETECTOR.items()}
+
+
 def mask(detector: str, value: str) -> str:
     """The masked form of ``value`` found by ``detector`` (unknown detectors get the generic shape)."""
-    return SHAPES[BY_DETECTOR.get(detector, "generic")](value)
+    return _BY_DETECTOR_FN.get(detector, mask_generic)(value)
 
 
 def for_channel(detector: str, value: str, policy: Policy = "masked", *, hmac_key: bytes = b"") -> str:

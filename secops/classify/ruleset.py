@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from secops.classify.conditions import Cond, EventCtx, WindowUse, category_matches
 from secops.classify.extract import Extractor
+from secops.classify.masking import mask
 from secops.classify.pack import RuleTest
 from secops.classify.types import Classification, Hit
 from secops.classify.windows import WindowStore
@@ -82,6 +83,7 @@ class RuleSet:
     aliases: dict[str, dict[str, str]] = field(default_factory=dict)
     subject_ranks: Mapping[str, int] = field(default_factory=dict)
     empty_safe: bool = True
+    derived: tuple[Callable[[Hit, float], bool], ...] = ()  # per-hit derived facts the rules test
     # verdicts of events without fields or time depend only on the findings' shape (never on raw values):
     # memoized by that shape, bounded
     _memo: dict[tuple[Any, ...], _Verdict] = field(default_factory=dict)
@@ -114,14 +116,25 @@ class RuleSet:
         if fields or timestamp is not None:
             return self._assemble(hits, self._verdict(self._ctx(hits, fields, timestamp, now, hmac_key)))
         # no fields, no time: rules see only the findings' shape, so verdicts are memoized by that shape
-        key = _shape_key(hits, now)
+        tally = _tally(hits)
+        key = self._shape_key(hits, now, tally[3])
         verdict = self._memo.get(key)
         if verdict is None:
             verdict = self._verdict(self._ctx(hits, fields, timestamp, now, hmac_key))
             if len(self._memo) >= 4096:
                 self._memo.clear()
             self._memo[key] = verdict
-        return self._assemble(hits, verdict)
+        return self._classification(v=verdict, tally=tally)
+
+    def _shape_key(self, hits: Sequence[Hit], now: float, people: Mapping[str, set[str]]) -> tuple[Any, ...]:
+        """What rule evaluation can see of an event without fields or time: detectors, categories, masking,
+        the derived facts rules test (age, region; not the birth date or region code themselves) and the
+        number of distinct people per detector (not the values)."""
+        derived = self.derived
+        return (int(now // 86400),
+                tuple([(h.detector, h.category, h.masked, h.sensitive,
+                        None if h.birth is None else tuple([p(h, now) for p in derived])) for h in hits]),
+                tuple(sorted([(d, len(v)) for d, v in people.items()])) if people else ())
 
     @staticmethod
     def _ctx(hits: Sequence[Hit], fields: Mapping[str, Any], timestamp: float | None, now: float,
@@ -210,23 +223,13 @@ class RuleSet:
         return top
 
     def _assemble(self, hits: Sequence[Hit], v: _Verdict) -> Classification:
-        counts: dict[str, int] = {}
-        samples: dict[str, list[str]] = {}
-        already: dict[str, int] = {}
-        for h in hits:
-            detector = h.detector
-            if h.masked:
-                already[detector] = already.get(detector, 0) + 1
-                continue
-            counts[detector] = counts.get(detector, 0) + 1
-            seen = samples.get(detector)
-            if seen is None:
-                samples[detector] = [h.masked_value]
-            elif len(seen) < MAX_SAMPLES and (shown := h.masked_value) not in seen:
-                seen.append(shown)
+        return self._classification(v, _tally(hits))
+
+    def _classification(self, v: _Verdict, tally: _Tally) -> Classification:
+        counts, samples, already, people = tally
         return Classification(v.grade, v.category, counts, {k: tuple(s) for k, s in samples.items()},
-                              already, _subjects(hits, self.subject_ranks), v.rules, v.matched_rules,
-                              v.detectors, v.tags, v.explanation)
+                              already, _subjects(people, self.subject_ranks) if people else 0, v.rules,
+                              v.matched_rules, v.detectors, v.tags, v.explanation)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,33 +245,50 @@ class _Verdict:
     explanation: str = ""
 
 
-def _shape_key(hits: Sequence[Hit], now: float) -> tuple[Any, ...]:
-    """What rule evaluation can see of an event without fields or time: detectors, categories, masking,
-    derived facts and the number of distinct people per detector (not the values)."""
-    people: dict[str, set[str]] = {}
-    for h in hits:
-        if h.identity and not h.masked:
-            people.setdefault(h.detector, set()).add(h.identity)
-    return (int(now // 86400),
-            tuple((h.detector, h.category, h.masked, h.sensitive, h.region, h.birth) for h in hits),
-            tuple(sorted((d, len(v)) for d, v in people.items())))
-
-
 def _explain(c: Contribution) -> str:
     text = c.rule.explain or c.rule.title or c.rule.id
     return f"{c.rule.id}: {text}" + (f" [{c.rule.basis}]" if c.rule.basis else "")
 
 
-def _subjects(hits: Sequence[Hit], ranks: Mapping[str, int]) -> int:
+_Tally = tuple[dict[str, int], dict[str, list[str]], dict[str, int], dict[str, set[str]]]
+
+
+def _tally(hits: Sequence[Hit]) -> _Tally:
+    """Raw values per detector, up to MAX_SAMPLES distinct masked samples per detector, already-masked
+    values per detector, and the distinct identities per detector (one pass)."""
+    counts: dict[str, int] = {}
+    samples: dict[str, list[str]] = {}
+    already: dict[str, int] = {}
+    people: dict[str, set[str]] = {}
+    for h in hits:
+        detector = h.detector
+        if h.masked:
+            already[detector] = already.get(detector, 0) + 1
+            continue
+        counts[detector] = counts.get(detector, 0) + 1
+        seen = samples.get(detector)
+        if seen is None:
+            samples[detector] = [mask(detector, h.value)]
+        elif len(seen) < MAX_SAMPLES and (shown := mask(detector, h.value)) not in seen:
+            seen.append(shown)
+        if h.identity:
+            ids = people.get(detector)
+            if ids is None:
+                people[detector] = {h.identity}
+            else:
+                ids.add(h.identity)
+    return counts, samples, already, people
+
+
+def _subjects(people: Mapping[str, set[str]], ranks: Mapping[str, int]) -> int:
+    """Distinct people named by the highest-ranked identifying detector(s) present."""
     best = 0
     chosen: set[str] = set()
-    for h in hits:
-        if not h.identity or h.masked:
-            continue
-        rank = ranks.get(h.detector, 0)
+    for detector, ids in people.items():
+        rank = ranks.get(detector, 0)
         if rank == 0 or rank < best:
             continue
         if rank > best:
             best, chosen = rank, set()
-        chosen.add(h.identity)
+        chosen |= ids
     return len(chosen)
