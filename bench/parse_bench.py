@@ -1,19 +1,29 @@
 """Parse + normalize throughput per format, against bare ``json.loads`` over the same lines.
 
     python -m bench.parse_bench [--lines 100000] [--repeat 3]
+    python -m bench.parse_bench --instructions [--lines 3000] [--formats json,cef]
 
 For every format, 100k lines are generated in process (distinct addresses, users, paths and a timestamp
 that advances one second per line, so no cache sees repeats it would not see live). Each format is timed
 through ``build_parser`` + ``Normalizer.normalize``; the baseline is stdlib ``json.loads`` over the same
 text in the same run (the JSON lines themselves for ``json``; each line as a JSON string literal for the
 text formats). Figures are the best of ``--repeat`` runs; quote the ratios, not the absolute rates.
+
+``--instructions`` counts instructions per line instead (valgrind callgrind; stable on a loaded machine):
+each format and its ``json.loads`` baseline run in a child under valgrind twice, once with and once
+without the measured pass over the lines (both generate the lines and warm up on 200 earlier lines of
+the same stream), and the difference is divided by the line count.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import re
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -134,11 +144,67 @@ def run(count: int, repeat: int) -> list[tuple[str, float, float, float]]:
     return rows
 
 
+WARMUP = 200
+
+
+def _child(name: str, what: str, count: int, measure: bool) -> None:
+    """One process under valgrind: generate, warm up, and (if ``measure``) one pass over ``count`` lines."""
+    fmt, make = FORMATS[name]
+    gen = Gen(seed=len(name))
+    lines = [make(gen, i) for i in range(WARMUP + count)]
+    if what == "loads":
+        texts = lines if fmt == "json" else [json.dumps(line, ensure_ascii=False) for line in lines]
+        _time_loads(texts[:WARMUP])
+        if measure:
+            _time_loads(texts[WARMUP:])
+        return
+    normalizer = Normalizer(ZoneMap(ZONES))
+    _time_parse(lines[:WARMUP], fmt, normalizer)
+    if measure:
+        _time_parse(lines[WARMUP:], fmt, normalizer)
+
+
+def _collected(args: list[str]) -> int:
+    cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-m",
+           "bench.parse_bench", *args]
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True, timeout=1800)
+    m = re.search(r"Collected : (\d+)", done.stderr)
+    if m is None:
+        raise RuntimeError(f"no instruction count from valgrind: {done.stderr[-500:]}")
+    return int(m.group(1))
+
+
+def instructions(name: str, what: str, count: int) -> float:
+    """Instructions per line for ``what`` (``parse`` or ``loads``) over ``count`` lines of ``name``."""
+    base = ["--child", name, what, "--lines", str(count)]
+    return (_collected([*base, "--measure"]) - _collected(base)) / count
+
+
+def _instruction_table(names: list[str], count: int) -> None:
+    print(f"{'format':<12} {'parse instr/line':>17} {'json.loads instr/line':>22} {'ratio':>7}")
+    for name in names:
+        ours = instructions(name, "parse", count)
+        base = instructions(name, "loads", count)
+        print(f"{name:<12} {ours:>17,.0f} {base:>22,.0f} {ours / base:>6.2f}x", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lines", type=int, default=100_000)
+    parser.add_argument("--lines", type=int, default=None, help="default 100000 (3000 with --instructions)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--instructions", action="store_true", help="count instructions under callgrind")
+    parser.add_argument("--formats", default=",".join(FORMATS), help="comma-separated (--instructions)")
+    parser.add_argument("--child", nargs=2, metavar=("FORMAT", "WHAT"), help=argparse.SUPPRESS)
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        _child(args.child[0], args.child[1], args.lines, args.measure)
+        return
+    if args.instructions:
+        _instruction_table(args.formats.split(","), args.lines or 3000)
+        return
+    args.lines = args.lines or 100_000
     print(f"{'format':<12} {'events/s':>10} {'json.loads/s':>13} {'time vs json.loads':>19}")
     for name, rate, base, ratio in run(args.lines, args.repeat):
         print(f"{name:<12} {rate:>10,.0f} {base:>13,.0f} {ratio:>18.2f}x")
