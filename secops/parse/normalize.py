@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from secops.errors import ConfigError, Issue
-from secops.parse.timeparse import MAX_EPOCH, format_utc, parse_time
+from secops.parse.timeparse import MAX_EPOCH, format_utc, parse_time, parse_utc_millis
 
 _CACHE_MAX = 65536
 _MISS = object()
@@ -134,8 +134,11 @@ class Normalizer:
 
     def normalize(self, fields: dict[str, Any], *, raw: str, received_at: float) -> tuple[float, dict[str, Any]]:
         """Fill in the normalized fields (in place) and return ``(event_time, fields)``. Never raises."""
-        t = self.event_time(fields.get("@timestamp"), received_at)
-        fields["@timestamp"] = format_utc(t)
+        value = fields.get("@timestamp")
+        t = parse_utc_millis(value) if type(value) is str else None
+        if t is None:  # otherwise @timestamp is already in the form format_utc(t) writes
+            t = self.event_time(value, received_at)
+            fields["@timestamp"] = format_utc(t)
         fields["event.original"] = raw
         source = fields.get("source.ip")
         destination = fields.get("destination.ip")

@@ -166,6 +166,42 @@ def parse_time(value: object, *, received_at: float, local: tzinfo) -> float | N
     return None
 
 
+_UTC_MINUTES: dict[str, int] = {}  # "YYYY-MM-DDThh:mm" -> microseconds since the epoch at :00 UTC
+_UTC_MINUTE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d", re.ASCII)
+_SECOND_US = {f"{i:02d}": i * 1_000_000 for i in range(60)}
+_MILLI_US = {f".{i:03d}Z": i * 1000 for i in range(1000)}
+
+
+def parse_utc_millis(text: str) -> float | None:
+    """Epoch seconds of ``YYYY-MM-DDThh:mm:ss.mmmZ`` (the form ``format_utc`` writes), equal to what
+    ``parse_time`` returns for it, and ``format_utc`` of the result gives ``text`` back. None for any
+    other text (then use ``parse_time``). The minute is memoised: logs come in time order."""
+    if len(text) != 24 or text[16] != ":":
+        return None
+    second = _SECOND_US.get(text[17:19])
+    milli = _MILLI_US.get(text[19:])
+    if second is None or milli is None:
+        return None
+    base = _UTC_MINUTES.get(text[:16])
+    if base is None:
+        base = _utc_minute(text[:16])
+        if base is None:
+            return None
+    return (base + second + milli) / 1_000_000  # as datetime.timestamp(): integer microseconds / 10**6
+
+
+def _utc_minute(minute: str) -> int | None:
+    if _UTC_MINUTE.fullmatch(minute) is None or minute[11:13] > "23":  # 24:00 is only ever hh:mm:00
+        return None
+    t = _iso(minute + ":00Z", UTC)
+    if t is None:
+        return None
+    if len(_UTC_MINUTES) >= 4096:
+        _UTC_MINUTES.clear()
+    _UTC_MINUTES[minute] = base = int(t) * 1_000_000
+    return base
+
+
 _MINUTES: dict[int, str] = {}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TWO = tuple(f"{i:02d}" for i in range(60))

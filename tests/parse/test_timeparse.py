@@ -1,9 +1,11 @@
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import hypothesis.strategies as st
 import pytest
+from hypothesis import given, settings
 
-from secops.parse.timeparse import format_utc, parse_time
+from secops.parse.timeparse import format_utc, parse_time, parse_utc_millis
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 RECEIVED = datetime(2024, 5, 1, 0, 0, tzinfo=UTC).timestamp()
@@ -77,3 +79,37 @@ def test_bsd_year_rollover(stamp: str, received: float, expected: float) -> None
 )
 def test_format_utc(t: float, text: str) -> None:
     assert format_utc(t) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("2024-05-01T08:00:00.000Z", utc(2024, 5, 1, 8)), ("1970-01-01T00:00:00.000Z", 0.0),
+     ("2024-02-29T23:59:59.999Z", utc(2024, 2, 29, 23, 59, 59) + 0.999)],
+)
+def test_parse_utc_millis(text: str, expected: float) -> None:
+    assert parse_utc_millis(text) == expected == parse_time(text, received_at=RECEIVED, local=SHANGHAI)
+    assert format_utc(expected) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2024-05-01T08:00:00Z", "2024-05-01T08:00:00.000+00:00", "2024-05-01 08:00:00.000Z", "2024-05-01T08:00:60.000Z",
+     "2023-02-29T00:00:00.000Z", "2024-05-01T24:00:00.000Z", "1969-12-31T23:59:59.000Z", "2100-01-01T00:00:00.000Z",
+     "２024-05-01T08:00:00.000Z", "2024-05-01T08:00:0١.000Z", "2024-05-01T08:00:00.000z", " 2024-05-01T08:00:00.00Z"],
+)
+def test_parse_utc_millis_leaves_other_text_to_parse_time(text: str) -> None:
+    assert parse_utc_millis(text) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.datetimes(datetime(1965, 1, 1), datetime(2105, 1, 1)), st.integers(0, 30), st.sampled_from("0９T:.Z -"))
+def test_parse_utc_millis_agrees_with_parse_time(when: datetime, pos: int, char: str) -> None:
+    exact = when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+    for text in (exact, exact[:pos] + char + exact[pos + 1:]):
+        fast = parse_utc_millis(text)
+        slow = parse_time(text, received_at=RECEIVED, local=SHANGHAI)
+        if fast is not None:
+            assert fast == slow
+            assert format_utc(fast) == text
+    if 1970 <= when.year < 2100:
+        assert parse_utc_millis(exact) is not None
