@@ -21,6 +21,8 @@ from secops.parse.timeparse import MAX_EPOCH, format_utc, parse_time, parse_utc_
 _CACHE_MAX = 65536
 _MISS = object()
 _Table = list[tuple[int, dict[int, str]]]
+_BLOCK_BITS = 16  # IPv4 zones are precomputed per /16 block (at most 65,536 entries)
+_LONGER = "\0longer prefix"  # compared by identity: the block holds a prefix longer than the block
 
 
 def _tables(zones: Mapping[str, Sequence[str]]) -> tuple[_Table, _Table]:
@@ -51,6 +53,30 @@ def _tables(zones: Mapping[str, Sequence[str]]) -> tuple[_Table, _Table]:
     return ordered(by_version[4], 32), ordered(by_version[6], 128)
 
 
+def _v4_blocks(v4: _Table) -> tuple[list[str | None], int]:
+    """The zone of every IPv4 block (index ``address >> shift``) for prefixes up to the block size, and
+    the shift. Blocks that hold a longer prefix are ``_LONGER``: those go through the tables."""
+    bits = min(_BLOCK_BITS, max((32 - shift for shift, _ in v4), default=0))
+    blocks: list[str | None] = [None] * (1 << bits)
+    for shift, table in reversed(v4):  # shortest prefix first, so longer ones overwrite
+        plen = 32 - shift
+        for key, zone in table.items():
+            if plen <= bits:
+                span = 1 << (bits - plen)
+                blocks[key * span:(key + 1) * span] = [zone] * span
+            else:
+                blocks[key >> (plen - bits)] = _LONGER
+    return blocks, 32 - bits
+
+
+def _longest(value: int, tables: _Table) -> str | None:
+    for shift, table in tables:
+        zone = table.get(value >> shift)
+        if zone is not None:
+            return zone
+    return None
+
+
 def _ip_int(ip: str) -> tuple[int, bool] | None:
     """Address text -> (integer, is IPv4); IPv4-mapped IPv6 counts as IPv4. None if not an address."""
     try:
@@ -73,10 +99,20 @@ class ZoneMap:
         self.names = tuple(zones)
         self.external = frozenset(external)
         self._v4, self._v6 = _tables(zones)
+        self._blocks, self._shift = _v4_blocks(self._v4)
         self._cache: dict[str, str | None] = {}
 
     def zone(self, ip: str) -> str | None:
         """The zone of ``ip`` (text), or None when it is not an address or in no zone."""
+        try:
+            value = int.from_bytes(socket.inet_pton(socket.AF_INET, ip), "big")
+        except (OSError, ValueError):
+            return self._other(ip)
+        zone = self._blocks[value >> self._shift]
+        return _longest(value, self._v4) if zone is _LONGER else zone
+
+    def _other(self, ip: str) -> str | None:
+        """Anything but dotted-quad IPv4 text: IPv6, bracketed, mapped, or not an address (memoised)."""
         cached = self._cache.get(ip, _MISS)
         if cached is not _MISS:
             return cached  # type: ignore[return-value]
@@ -91,11 +127,7 @@ class ZoneMap:
         if parsed is None:
             return None
         value, v4 = parsed
-        for shift, table in self._v4 if v4 else self._v6:
-            zone = table.get(value >> shift)
-            if zone is not None:
-                return zone
-        return None
+        return _longest(value, self._v4 if v4 else self._v6)
 
     def direction(self, source_zone: str, destination_zone: str) -> str:
         """ECS ``network.direction`` between two zones."""

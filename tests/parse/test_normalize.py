@@ -1,7 +1,10 @@
+import ipaddress
 from datetime import UTC, datetime
 from typing import Any
 
+import hypothesis.strategies as st
 import pytest
+from hypothesis import given, settings
 
 from secops.errors import ConfigError
 from secops.parse.normalize import Normalizer, ZoneMap
@@ -30,6 +33,36 @@ def zones() -> ZoneMap:
 def test_zone_longest_prefix(zones: ZoneMap, ip: str, zone: str | None) -> None:
     assert zones.zone(ip) == zone
     assert zones.zone(ip) == zone  # second call served from the cache
+
+
+NESTED = {"host": ["10.1.2.3/32"], "rack": ["10.1.2.0/24", "192.168.77.128/25"], "site": ["10.1.0.0/16"],
+          "corp": ["10.0.0.0/8", "172.16.0.0/12"], "v6": ["fd00::/8"], "internet": ["0.0.0.0/0"]}
+NESTED_MAP = ZoneMap(NESTED)
+NETS = sorted(((ipaddress.ip_network(c), z) for z, cs in NESTED.items() for c in cs), key=lambda n: -n[0].prefixlen)
+
+
+def _reference(ip: str) -> str | None:
+    addr = ipaddress.ip_address(ip)
+    return next((zone for net, zone in NETS if net.version == addr.version and addr in net), None)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(["10.1.2.", "10.1.", "10.", "192.168.77.", "172.", ""]),
+       st.lists(st.integers(0, 255), min_size=4))
+def test_zone_is_the_longest_prefix(head: str, octets: list[int]) -> None:
+    ip = head + ".".join(map(str, octets[:4 - head.count(".")]))
+    assert NESTED_MAP.zone(ip) == _reference(ip)
+
+
+@pytest.mark.parametrize(
+    ("zones", "ip", "zone"),
+    [({}, "10.1.1.1", None), ({"all": ["0.0.0.0/0"]}, "1.2.3.4", "all"), ({"a": ["10.1.0.0/16"]}, "10.1.255.255", "a"),
+     ({"a": ["10.1.0.0/16"]}, "10.2.0.0", None), ({"a": ["10.0.0.0/7"]}, "11.255.0.1", "a"),
+     ({"a": ["10.1.2.3/32"]}, "10.1.2.4", None), ({"a": ["10.1.2.3/32"]}, "10.1.2.3", "a"),
+     ({"a": ["1.2.3.0/24"], "b": ["1.0.0.0/8"]}, "1.2.4.1", "b"), ({"a": ["1.0.0.0/8"]}, "::ffff:1.2.3.4", "a")],
+)
+def test_zone_block_edges(zones: dict[str, list[str]], ip: str, zone: str | None) -> None:
+    assert ZoneMap(zones).zone(ip) == zone
 
 
 def test_zone_outside_every_cidr() -> None:
