@@ -16,6 +16,7 @@ Semantics we settled where the spec is loose (docs/detection.md says the same):
 from __future__ import annotations
 
 import bisect
+import math
 import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -46,25 +47,53 @@ class Entry:
         return [self.ts, self.eid, self.rule, self.value, self.grade]
 
 
+def _ts(entry: Entry) -> float:
+    return entry.ts
+
+
 @dataclass(slots=True)
 class Group:
+    """Entries in event-time order; ``ids`` mirrors their event ids so a redelivered event is seen in O(1)."""
+
     entries: list[Entry] = field(default_factory=list)
     first_seen: float = 0.0
     last_seen: float = 0.0
     fired: bool = False  # latch of deferred (upper-bound) conditions
     window_start: float | None = None  # open absence window
+    ids: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        if len(self.ids) != len(self.entries):
+            self.ids = {e.eid for e in self.entries}
 
     def add(self, entry: Entry) -> bool:
-        if any(e.eid == entry.eid for e in self.entries):
+        if entry.eid in self.ids:
             return False
-        keys = [e.ts for e in self.entries]
-        self.entries.insert(bisect.bisect_right(keys, entry.ts), entry)
+        if not self.entries or self.entries[-1].ts <= entry.ts:
+            self.entries.append(entry)  # the common case: events arrive in time order
+        else:
+            bisect.insort_right(self.entries, entry, key=_ts)
+        self.ids.add(entry.eid)
         self.last_seen = max(self.last_seen, entry.ts)
         return True
 
     def prune(self, before: float) -> None:
         if self.entries and self.entries[0].ts < before:
-            self.entries = [e for e in self.entries if e.ts >= before]
+            self.drop(bisect.bisect_left(self.entries, before, key=_ts))
+
+    def keep_latest(self, count: int) -> None:
+        if len(self.entries) > count:
+            self.drop(len(self.entries) - count)
+
+    def drop(self, count: int) -> None:
+        """Forget the ``count`` oldest entries."""
+        for e in self.entries[:count]:
+            self.ids.discard(e.eid)
+        del self.entries[:count]
+
+    def clear(self) -> None:
+        self.entries = []
+        self.ids = set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +140,18 @@ def _positive(node: Node, negated: bool = False) -> set[str]:
     return set()
 
 
+def _count_cap(corr: CorrelationRule) -> int | None:
+    """For an ``event_count`` whose condition has only upper bounds (``lt N``, ``lte N``), the latest K
+    entries decide every window: a window is a suffix in time, and the count of a suffix capped at K
+    is the count of the latest K entries in it. K = N for ``lt N`` and N + 1 for ``lte N`` ("source gone
+    silent" keeps one entry per source instead of fifteen minutes of events)."""
+    ops = corr.condition.ops
+    if corr.type != "event_count" or not ops or any(op not in ("lt", "lte") for op, _ in ops):
+        return None
+    caps = [math.ceil(n) if op == "lt" else math.floor(n) + 1 for op, n in ops]
+    return max(1, max(caps))
+
+
 def _in_order(entries: list[Entry], order: tuple[str, ...]) -> bool:
     idx = 0
     for e in entries:
@@ -132,6 +173,7 @@ class CorrelationState:
         self.positive = _positive(self.expr) if self.expr is not None else set(corr.rules)
         self.deferred = any(op in ("lt", "lte") for op, _ in cond.ops) and corr.type not in (
             "temporal", "temporal_ordered")
+        self.cap = _count_cap(corr)
 
     # -- feeding ----------------------------------------------------------------------------------
     def key_fields(self, ref: str) -> list[str]:
@@ -155,6 +197,8 @@ class CorrelationState:
             return None
         if self.deferred:
             group.prune(entry.ts - self.corr.timespan - self.lateness)
+            if self.cap is not None:
+                group.keep_latest(self.cap)
             return None
         group.prune(entry.ts - self.corr.timespan)
         return self._check_now(key, group, entry.ts)
@@ -201,7 +245,7 @@ class CorrelationState:
         if not ok:
             return None
         firing = self._firing(key, entries, ts, value)
-        group.entries = []
+        group.clear()
         return firing
 
     def _firing(self, key: tuple[str, ...], entries: list[Entry], ts: float, value: float) -> Firing:

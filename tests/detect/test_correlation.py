@@ -212,6 +212,25 @@ def test_source_gone_silent(engine_for: Callable[[str], DetectionEngine]) -> Non
     assert len(engine.advance(ok(t=2100).timestamp)) == 1  # type: ignore[attr-defined]  # re-armed
 
 
+def test_busy_source_keeps_one_entry_and_still_goes_silent(engine_for: Callable[[str], DetectionEngine]) -> None:
+    engine = engine_for(SILENT)
+    run(engine, [ok(t=i * 0.01) for i in range(20_000)])  # a busy source: 20k events in 200 s
+    assert len(engine.snapshot()) < 2_000, "an `lt: 1` window needs the latest event only"
+    assert engine.advance(ok(t=700).timestamp) == []  # type: ignore[attr-defined]  # last event at 199.99
+    assert len(engine.advance(ok(t=800.5).timestamp)) == 1  # type: ignore[attr-defined]
+
+
+LT_THREE = corr("  type: event_count\n  rules: [login_ok]\n  group-by: [secops.source]\n  timespan: 10m\n"
+                "  condition: {lt: 3}\n")
+
+
+def test_capped_window_counts_exactly_below_the_bound(engine_for: Callable[[str], DetectionEngine]) -> None:
+    engine = engine_for(LT_THREE)
+    run(engine, [ok(t=float(t)) for t in (0, 100, 200, 300, 400)])  # kept: the latest three
+    assert engine.advance(ok(t=700).timestamp) == []  # type: ignore[attr-defined]  # (100, 700] holds 3
+    assert len(engine.advance(ok(t=801).timestamp)) == 1  # type: ignore[attr-defined]  # (201, 801] holds 2
+
+
 def test_expected_source_that_never_sent(engine_for: Callable[[str], DetectionEngine]) -> None:
     engine = engine_for(SILENT + "secops:\n  expected_groups: [{secops.source: gateway}]\n")
     assert engine.advance(ok(t=0).timestamp) == []  # type: ignore[attr-defined]

@@ -44,7 +44,7 @@ class DaemonProcess:
     def db_path(self) -> Path:
         return Path(self.config["store"]["path"])
 
-    def start(self, *, wait_ready: bool = False, timeout: float = 30) -> DaemonProcess:
+    def start(self, *, wait_ready: bool = False, timeout: float = 90) -> DaemonProcess:
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen([sys.executable, "-m", "secops", "run", "-c", str(self.config_path)],
                                          cwd=self.workdir, stdout=log, stderr=log)
