@@ -4,8 +4,9 @@ field hints and context words for confidence, overlap resolution."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from secops.classify.detectors.base import (
     ANTI_HINT_PENALTY,
@@ -14,10 +15,11 @@ from secops.classify.detectors.base import (
     Detector,
     Params,
     Shape,
+    Verdict,
 )
 from secops.classify.hints import HintIndex, key_before
 from secops.classify.normalize import normalize
-from secops.classify.scanner import Match, Scanner
+from secops.classify.scanner import Scanner
 from secops.classify.types import Hit
 
 
@@ -41,7 +43,8 @@ class Active:
     def __post_init__(self) -> None:
         if self.anti_hints:
             words = sorted((re.escape(w.lower().encode()) for w in self.anti_hints), key=len, reverse=True)
-            object.__setattr__(self, "anti_literals", re.compile(b"|".join(words)))
+            # IGNORECASE on a bytes pattern folds ASCII only, exactly like bytes.lower() on the window
+            object.__setattr__(self, "anti_literals", re.compile(b"|".join(words), re.IGNORECASE))
 
     @property
     def name(self) -> str:
@@ -64,6 +67,29 @@ def scanner_for(shapes: tuple[Shape, ...], engine: str) -> Scanner:
     return _SCANNERS[key]
 
 
+class _Plan(NamedTuple):
+    """Everything the hot loop needs about one shape, looked up once per candidate."""
+
+    shape: Shape
+    active: Active
+    validate: Callable[[str, Params], Verdict | None]
+    params: Params
+    extend_left: bytes
+    masked: bool
+    exclusive: bool
+    min_confidence: float
+    check_evidence: bool  # anti-hints present: look at the key even when the value is confident
+    priority: int
+    name: str
+    category: str
+    variants: Mapping[str, str]
+    sensitive: Mapping[str, bool]
+
+
+_new_hit = tuple.__new__  # builds a Hit without the NamedTuple's Python-level __new__ (hot path)
+_Item = tuple[int, Hit, int, int, bool]  # (priority, hit, start, end, exclusive)
+
+
 class Extractor:
     def __init__(self, active: Sequence[Active], *, engine: str = "auto") -> None:
         self.active = tuple(active)
@@ -76,6 +102,9 @@ class Extractor:
         self.scanner = scanner_for(tuple(shapes), engine)
         self._by_shape = [(shape, self.active[owner], self.active[owner].detector)
                           for shape, owner in zip(shapes, self._owner, strict=True)]
+        self._plans = [_Plan(shape, a, d.validate, a.params, shape.extend_left.encode(), shape.masked, shape.exclusive,
+                             a.min_confidence, bool(a.anti_hints), d.priority, a.name, a.category, a.variants,
+                             a.sensitive) for shape, a, d in self._by_shape]
         self.hint_index = HintIndex({a.name: a.hints for a in self.active},
                                     {a.name: a.anti_hints for a in self.active})
 
@@ -83,52 +112,48 @@ class Extractor:
         encoded = [normalize(t).encode("utf-8", "replace") for t in texts]
         out: list[list[Hit]] = []
         candidate = self._candidate
-        for buf, matches in zip(encoded, self.scanner.scan_grouped(encoded), strict=True):
-            if not matches:
+        plans = self._plans
+        for buf, spans in zip(encoded, self.scanner.spans(encoded), strict=True):
+            if not spans:
                 out.append([])
-            elif len(matches) == 1:
-                found = candidate(buf, matches[0])
-                out.append([found[1]] if found is not None else [])
-            else:
-                items = [found for m in matches if (found := candidate(buf, m)) is not None]
-                out.append(_resolve(items))
+                continue
+            items = [found for sid, start, end in spans
+                     if (found := candidate(buf, plans[sid], start, end)) is not None]
+            out.append(_resolve(items) if len(items) > 1 else [items[0][1]] if items else [])
         return out
 
-    def _candidate(self, buf: bytes, m: Match) -> tuple[int, Hit, Match] | None:
-        shape, a, detector = self._by_shape[m.shape]
-        start = m.start
-        if shape.extend_left:
-            start = _extend_left(buf, start, shape.extend_left.encode())
-            m = Match(m.shape, m.text, start, m.end, m.exclusive)
-        value = buf[start:m.end].decode("utf-8", "ignore")
-        if shape.masked or (shape.extend_left and detector.validate_masked(value)):
-            return self._masked(shape, a, value, m)
-        verdict = detector.validate(value, a.params)
+    def _candidate(self, buf: bytes, p: _Plan, start: int, end: int) -> _Item | None:
+        if p.extend_left:
+            start = _extend_left(buf, start, p.extend_left)
+        value = buf[start:end].decode("utf-8", "ignore")
+        if p.masked or (p.extend_left and p.active.detector.validate_masked(value)):
+            return self._masked(p, value, start, end)
+        verdict = p.validate(value, p.params)
         if verdict is None:
             return None
         confidence = verdict.confidence
-        if confidence < a.min_confidence or a.anti_hints:
-            confidence = self._with_evidence(buf, m.start, a, confidence)
-            if confidence < a.min_confidence:
+        if confidence < p.min_confidence or p.check_evidence:
+            confidence = self._with_evidence(buf, start, p.active, confidence)
+            if confidence < p.min_confidence:
                 return None
-        category = a.variants.get(verdict.variant, a.category) if verdict.variant else a.category
-        hit = Hit(a.name, category, verdict.value, confidence, False, verdict.identity, verdict.birth, verdict.region,
-                  a.sensitive.get(category, False))
-        return detector.priority, hit, m
+        category = p.variants.get(verdict.variant, p.category) if verdict.variant else p.category
+        hit = _new_hit(Hit, (p.name, category, verdict.value, confidence, False, verdict.identity, verdict.birth,
+                             verdict.region, p.sensitive.get(category, False)))
+        return p.priority, hit, start, end, p.exclusive
 
     @staticmethod
-    def _masked(shape: Shape, a: Active, value: str, m: Match) -> tuple[int, Hit, Match] | None:
-        if not a.detector.validate_masked(value):
+    def _masked(p: _Plan, value: str, start: int, end: int) -> _Item | None:
+        if not p.active.detector.validate_masked(value):
             return None
-        if not shape.exclusive:  # key-led shape: show the value, not the key
+        if not p.exclusive:  # key-led shape: show the value, not the key
             value = _LAST_VALUE.split(value)[-1]
-        hit = Hit(a.name, a.category, value, 1.0, masked=True, sensitive=a.sensitive.get(a.category, False))
-        return a.detector.priority, hit, m
+        hit = Hit(p.name, p.category, value, 1.0, masked=True, sensitive=p.sensitive.get(p.category, False))
+        return p.priority, hit, start, end, p.exclusive
 
     def _with_evidence(self, buf: bytes, start: int, a: Active, confidence: float) -> float:
         # when only an anti-hint can change the outcome, a literal pre-test decides whether to look further
         if confidence >= a.min_confidence and (
-                a.anti_literals is None or a.anti_literals.search(buf[max(0, start - 64):start].lower()) is None):
+                a.anti_literals is None or a.anti_literals.search(buf, max(0, start - 64), start) is None):
             return confidence
         # a key can only precede the value when a separator sits just before it (cheap byte test first)
         if _SEPARATORS.intersection(buf[max(0, start - 4):start]):
@@ -153,44 +178,48 @@ def _extend_left(buf: bytes, start: int, chars: bytes, limit: int = 64) -> int:
     return start
 
 
-def _resolve(items: list[tuple[int, Hit, Match]]) -> list[Hit]:
+def _resolve(items: list[_Item]) -> list[Hit]:
     """Overlapping values of exclusive shapes: the higher-priority detector keeps the span. Key-led shapes
     (which contain their key) never conflict. Clusters of overlapping spans are resolved one by one."""
     if _disjoint(items):
-        return [hit for _, hit, _ in items]
-    out = [hit for _, hit, m in items if not m.exclusive]
-    spans = sorted((x for x in items if x[2].exclusive), key=lambda x: x[2].start)
-    cluster: list[tuple[int, Hit, Match]] = []
+        return [item[1] for item in items]
+    out = [item[1] for item in items if not item[4]]
+    spans = sorted((x for x in items if x[4]), key=_item_start)
+    cluster: list[_Item] = []
     cluster_end = -1
     for item in spans:
-        if cluster and item[2].start >= cluster_end:
+        if cluster and item[2] >= cluster_end:
             out.extend(_pick(cluster))
             cluster = []
         cluster.append(item)
-        cluster_end = max(cluster_end, item[2].end) if len(cluster) > 1 else item[2].end
+        cluster_end = max(cluster_end, item[3]) if len(cluster) > 1 else item[3]
     out.extend(_pick(cluster))
     return out
 
 
-def _disjoint(items: list[tuple[int, Hit, Match]]) -> bool:
+def _item_start(item: _Item) -> int:
+    return item[2]
+
+
+def _disjoint(items: list[_Item]) -> bool:
     """The common case: matches come sorted by start and no exclusive spans overlap."""
     end = -1
-    for _, _, m in items:
-        if m.exclusive:
-            if m.start < end:
+    for _, _, start, stop, exclusive in items:
+        if exclusive:
+            if start < end:
                 return False
-            end = max(end, m.end)
+            end = max(end, stop)
     return True
 
 
-def _pick(cluster: list[tuple[int, Hit, Match]]) -> list[Hit]:
+def _pick(cluster: list[_Item]) -> list[Hit]:
     if len(cluster) < 2:
-        return [hit for _, hit, _ in cluster]
+        return [item[1] for item in cluster]
     kept: list[tuple[int, int]] = []
     out: list[Hit] = []
-    for _, hit, m in sorted(cluster, key=lambda x: (-x[0], x[2].start)):
-        if not any(m.start < e and s < m.end for s, e in kept):
-            kept.append((m.start, m.end))
+    for _, hit, start, stop, _ in sorted(cluster, key=lambda x: (-x[0], x[2])):
+        if not any(start < e and s < stop for s, e in kept):
+            kept.append((start, stop))
             out.append(hit)
     return out
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from bisect import bisect_right
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import re2 as _re2
@@ -54,6 +55,10 @@ def wrap(shape: Shape) -> str:
     if shape.left not in GUARDS or shape.right not in GUARDS:
         raise PatternError(f"unknown boundary guard {shape.left!r}/{shape.right!r}; valid: {', '.join(GUARDS)}")
     return f"{GUARDS[shape.left]}(?:{shape.pattern}){GUARDS[shape.right]}"
+
+
+Span = tuple[int, int, int]  # (shape, start, end)
+_span_start = itemgetter(1)
 
 
 def _start(m: Match) -> int:
@@ -137,6 +142,15 @@ class Scanner:
         """Matches per text, each list ordered by start offset; offsets are within the text."""
         if self.engine != "hyperscan":
             return self._grouped_re2(texts)
+        exclusive = self._exclusive
+        return [[Match(sid, i, start, end, exclusive[sid]) for sid, start, end in spans]
+                for i, spans in enumerate(self.spans(texts))]
+
+    def spans(self, texts: Sequence[bytes]) -> list[list[Span]]:
+        """(shape, start, end) per match and text, ordered by start (ties in the engine's report order);
+        offsets are within the text. The hot path: no Match objects."""
+        if self.engine != "hyperscan":
+            return [[(m.shape, m.start, m.end) for m in per_text] for per_text in self._grouped_re2(texts)]
         # one engine call per text: cheaper than one call per batch plus mapping offsets back to texts
         trims = self._trims
         ends: dict[tuple[int, int], int] = {}
@@ -152,19 +166,18 @@ class Scanner:
             if ends.get(key, -1) < end:
                 ends[key] = end
 
-        out: list[list[Match]] = []
+        out: list[list[Span]] = []
         scan = self._db.scan
-        exclusive = self._exclusive
         for text in texts:
             buf = b"\n" + text + b"\n"
-            ends.clear()
             scan(buf, match_event_handler=on_match)
             if not ends:
                 out.append([])
                 continue
-            found = [Match(sid, 0, start - 1, end - 1, exclusive[sid]) for (sid, start), end in ends.items()]
+            found = [(sid, start - 1, end - 1) for (sid, start), end in ends.items()]
+            ends.clear()
             if len(found) > 1:
-                found.sort(key=_start)
+                found.sort(key=_span_start)
             out.append(found)
         return out
 

@@ -18,7 +18,11 @@ def validate(value: str, params: Params) -> Verdict | None:
     for p in parts:  # a plain loop: this runs for nearly every log line
         if (len(p) > 1 and p[0] == "0") or int(p) > 255:
             return None
-    return Verdict(value, 0.8, "private" if _internal(int(parts[0]), int(parts[1])) else "public")
+    variant = "private" if _internal(int(parts[0]), int(parts[1])) else "public"
+    return _new_verdict(Verdict, (value, 0.8, variant, "", None, ""))
+
+
+_new_verdict = tuple.__new__  # a Verdict without the NamedTuple's Python-level __new__
 
 
 DETECTOR = Detector(
