@@ -76,15 +76,17 @@ def _fields(parse: Callable[[str], dict[str, Any]] | None, line: str) -> tuple[d
 
 
 def _record(number: int, result: Classification, file: str | None) -> bytes:
-    out: dict[str, Any] = {"line": number}
-    if file is not None:
-        out["file"] = file
-    out.update(grade=result.grade, category=result.category, findings=dict(result.findings),
-               masked_findings={k: list(v) for k, v in result.masked_findings.items()})
+    out: dict[str, Any] = {"line": number} if file is None else {"line": number, "file": file}
+    out["grade"] = result.grade
+    out["category"] = result.category
+    findings, samples = result.findings, result.masked_findings
+    # orjson writes dicts and tuples as they are: copy only what is not a plain dict
+    out["findings"] = findings if type(findings) is dict else dict(findings)
+    out["masked_findings"] = samples if type(samples) is dict else dict(samples)
     if result.already_masked:
         out["already_masked"] = dict(result.already_masked)
     if result.rules:
-        out["rules"] = list(result.rules)
+        out["rules"] = result.rules
     return orjson.dumps(out)
 
 
@@ -131,8 +133,7 @@ def scan_stream(classifier: Classifier, stream: BinaryIO, out: TextIO, *, parse:
         batch.clear()
 
     for line in _lines(stream):
-        fields, ts = _fields(parse, line)
-        batch.append((line, fields, ts))
+        batch.append((line, None, None) if parse is None else (line, *_fields(parse, line)))
         if len(batch) >= BATCH_LINES:
             flush()
     if batch:

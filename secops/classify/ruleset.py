@@ -117,24 +117,26 @@ class RuleSet:
             return self._assemble(hits, self._verdict(self._ctx(hits, fields, timestamp, now, hmac_key)))
         # no fields, no time: rules see only the findings' shape, so verdicts are memoized by that shape
         tally = _tally(hits)
-        key = self._shape_key(hits, now, tally[3])
+        key = (int(now // 86400), self._shape(hits, now), tuple(sorted([(d, len(v)) for d, v in tally[3].items()])))
         verdict = self._memo.get(key)
         if verdict is None:
             verdict = self._verdict(self._ctx(hits, fields, timestamp, now, hmac_key))
             if len(self._memo) >= 4096:
                 self._memo.clear()
             self._memo[key] = verdict
-        return self._classification(v=verdict, tally=tally)
+        return self._classification(verdict, tally)
 
-    def _shape_key(self, hits: Sequence[Hit], now: float, people: Mapping[str, set[str]]) -> tuple[Any, ...]:
-        """What rule evaluation can see of an event without fields or time: detectors, categories, masking,
-        the derived facts rules test (age, region; not the birth date or region code themselves) and the
-        number of distinct people per detector (not the values)."""
+    def _shape(self, hits: Sequence[Hit], now: float) -> tuple[Any, ...]:
+        """What rule evaluation can see of the findings of an event without fields or time: detectors,
+        categories, masking and the derived facts rules test (age, region; not the birth date or region code
+        themselves). The number of distinct people per detector completes the memo key."""
         derived = self.derived
-        return (int(now // 86400),
-                tuple([(h.detector, h.category, h.masked, h.sensitive,
-                        None if h.birth is None else tuple([p(h, now) for p in derived])) for h in hits]),
-                tuple(sorted([(d, len(v)) for d, v in people.items()])) if people else ())
+        if len(hits) == 1:  # the common case, without a comprehension
+            h = hits[0]
+            return ((h.detector, h.category, h.masked, h.sensitive,
+                     None if h.birth is None else tuple([p(h, now) for p in derived])),)
+        return tuple([(h.detector, h.category, h.masked, h.sensitive,
+                       None if h.birth is None else tuple([p(h, now) for p in derived])) for h in hits])
 
     @staticmethod
     def _ctx(hits: Sequence[Hit], fields: Mapping[str, Any], timestamp: float | None, now: float,
