@@ -49,8 +49,12 @@ class DaemonProcess:
             self.proc = subprocess.Popen([sys.executable, "-m", "secops", "run", "-c", str(self.config_path)],
                                          cwd=self.workdir, stdout=log, stderr=log)
         path = "/readyz" if wait_ready else "/healthz"
-        wait_until(lambda: self._alive() and self.get(path).status_code == 200, timeout=timeout,
-                   message=f"daemon {path}")
+        try:
+            wait_until(lambda: self._alive() and self.get(path).status_code == 200, timeout=timeout,
+                       message=f"daemon {path}")
+        except BaseException:
+            self.kill()  # a daemon that did not come up must not outlive the test
+            raise
         return self
 
     def _alive(self) -> bool:
