@@ -43,8 +43,7 @@ class Active:
     def __post_init__(self) -> None:
         if self.anti_hints:
             words = sorted((re.escape(w.lower().encode()) for w in self.anti_hints), key=len, reverse=True)
-            # IGNORECASE on a bytes pattern folds ASCII only, exactly like bytes.lower() on the window
-            object.__setattr__(self, "anti_literals", re.compile(b"|".join(words), re.IGNORECASE))
+            object.__setattr__(self, "anti_literals", re.compile(b"|".join(words)))
 
     @property
     def name(self) -> str:
@@ -153,7 +152,7 @@ class Extractor:
     def _with_evidence(self, buf: bytes, start: int, a: Active, confidence: float) -> float:
         # when only an anti-hint can change the outcome, a literal pre-test decides whether to look further
         if confidence >= a.min_confidence and (
-                a.anti_literals is None or a.anti_literals.search(buf, max(0, start - 64), start) is None):
+                a.anti_literals is None or a.anti_literals.search(buf[max(0, start - 64):start].lower()) is None):
             return confidence
         # a key can only precede the value when a separator sits just before it (cheap byte test first)
         if _SEPARATORS.intersection(buf[max(0, start - 4):start]):
