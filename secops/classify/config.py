@@ -29,13 +29,10 @@ class ClassificationSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: bool = True
-    paths: list[Path] = Field(default_factory=lambda: [Path("rules/classification")])
     hmac_key: str = Field("env:SECOPS_CLASSIFICATION_HMAC_KEY", pattern=r"^(env|file):.+$")
     generate_key_file: Path | None = Path("var/classification-hmac.key")
     grade_aliases: str | None = None  # display-name set from the pack's ``aliases`` (e.g. zhejiang)
     engine: Literal["auto", "hyperscan", "re2"] = "auto"
-    watch: bool = True  # hot-reload when rule files change
-    reload_debounce_milliseconds: int = Field(500, ge=10, le=60_000)
     # what a channel (alerts, notifications, exports, console, ledger, logs) may see of a found value;
     # anything not listed gets "masked"
     channel_policies: dict[str, Policy] = Field(default_factory=dict)
