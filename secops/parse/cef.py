@@ -84,6 +84,8 @@ def _split_escaped_header(body: str) -> tuple[list[str], str]:
 
 
 def _unescape_value(value: str) -> str:
+    if value.count("\\") == value.count("\\="):  # every backslash escapes an "=" (the usual case)
+        return value.replace("\\=", "=")
     return _VALUE_ESCAPE.sub(lambda m: _VALUE_CHARS.get(m.group(1), m.group(1)), value)
 
 
@@ -91,17 +93,22 @@ def _is_key(token: str) -> bool:
     return token.isidentifier() or _KEY_TOKEN.fullmatch(token) is not None
 
 
-def _escaped(segment: str) -> bool:
-    """Whether the ``=`` after ``segment`` is escaped (an odd run of backslashes before it)."""
-    return segment.endswith("\\") and (len(segment) - len(segment.rstrip("\\"))) % 2 == 1
+_NAMES: dict[str, str] = {}  # token -> output field name, "" when the token is no key name (memoised)
+_NAMES_MAX = 4096
 
 
-def _store(key: str, value: str, out: dict[str, Any]) -> None:
-    value = value.rstrip()
-    if "\\" in value:
-        value = _unescape_value(value)
-    name = _EXTENSIONS.get(key)
-    out[name if name is not None else "cef.extensions." + key] = value
+def _name(token: str) -> str:
+    """The field a key token fills (``src`` -> ``source.ip``, ``cs1`` -> ``cef.extensions.cs1``); "" when
+    ``token`` is not a key name."""
+    name = _NAMES.get(token)
+    if name is not None:
+        return name
+    name = "" if not _is_key(token) else _EXTENSIONS.get(token) or "cef.extensions." + token
+    if len(token) <= 64:
+        if len(_NAMES) >= _NAMES_MAX:
+            _NAMES.clear()
+        _NAMES[token] = name
+    return name
 
 
 def parse_extension(ext: str, out: dict[str, Any]) -> None:
@@ -114,19 +121,22 @@ def parse_extension(ext: str, out: dict[str, Any]) -> None:
         if ext.strip():
             raise ParseError("invalid_cef", "extension without key=value pairs")
         return
-    key = segments[0].rpartition(" ")[2]
-    if not _is_key(key):
+    name = _name(segments[0].rpartition(" ")[2])
+    if not name:
         raise ParseError("invalid_cef", "extension does not start with key=value")
+    names = _NAMES
     value = ""
     for segment in segments[1:-1]:
         head, space, token = segment.rpartition(" ")
-        if space and (token.isidentifier() or _KEY_TOKEN.fullmatch(token) is not None) \
-                and not (token.endswith("\\") and _escaped(segment)):
-            _store(key, value + head, out)
-            key, value = token, ""
-        else:
+        following = (names.get(token) or _name(token)) if space else ""
+        if following:  # the token before this "=" is the next key
+            value = (value + head).rstrip()
+            out[name] = _unescape_value(value) if "\\" in value else value
+            name, value = following, ""
+        else:  # an escaped "=" or one inside a value: part of the value
             value = f"{value}{segment}="
-    _store(key, value + segments[-1], out)
+    value = (value + segments[-1]).rstrip()
+    out[name] = _unescape_value(value) if "\\" in value else value
 
 
 def _header(parts: list[str], out: dict[str, Any]) -> None:

@@ -1,9 +1,12 @@
+import re
 from typing import Any
 
+import hypothesis.strategies as st
 import pytest
+from hypothesis import given, settings
 
 from secops.errors import ParseError
-from secops.parse.cef import parse_cef
+from secops.parse.cef import _EXTENSIONS, parse_cef, parse_extension
 
 
 @pytest.mark.parametrize(
@@ -63,3 +66,68 @@ def test_parse_cef_malformed(line: str) -> None:
     with pytest.raises(ParseError) as err:
         parse_cef(line)
     assert err.value.reason == "invalid_cef"
+
+
+def _reference_extension(ext: str) -> dict[str, str]:
+    """The extension rule written out plainly: split at every "="; the token after the last space before
+    an "=" starts a new pair when it is a key name; values are right-stripped and unescaped."""
+    def is_key(token: str) -> bool:
+        return token.isidentifier() or re.fullmatch(r"[A-Za-z0-9_.\[\]-]{1,63}", token) is not None
+
+    def unescape(value: str) -> str:
+        return re.sub(r"\\(.)", lambda m: {"n": "\n", "r": "\r", "t": "\t"}.get(m.group(1), m.group(1)), value,
+                      flags=re.S)
+
+    out: dict[str, str] = {}
+    segments = ext.split("=")
+    if len(segments) == 1:
+        if ext.strip():
+            raise ParseError("invalid_cef", "no pairs")
+        return out
+    key = segments[0].rpartition(" ")[2]
+    if not is_key(key):
+        raise ParseError("invalid_cef", "no first key")
+    pairs, value = [], ""
+    for segment in segments[1:-1]:
+        head, space, token = segment.rpartition(" ")
+        if space and is_key(token):
+            pairs.append((key, value + head))
+            key, value = token, ""
+        else:
+            value += segment + "="
+    pairs.append((key, value + segments[-1]))
+    for key, value in pairs:
+        out[_EXTENSIONS.get(key, "cef.extensions." + key)] = unescape(value.rstrip())
+    return out
+
+
+_EXT_TOKENS = st.sampled_from(["src", "dst", "msg", "request", "cs1", "a.b", "x[1]", "k-y", "1a", "é", "中文", "=",
+                               " ", "  ", "\\", "\\=", "\\\\", "\\n", "\\t", "v", "http://h/p?a=b&c=d", "\t",
+                               "\n", "\u00a0", "|", "k" * 70, "é" * 70, ""])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_EXT_TOKENS, max_size=16).map("".join))
+def test_extension_split_matches_the_plain_rule(ext: str) -> None:
+    try:
+        expected: dict[str, str] | str = _reference_extension(ext)
+    except ParseError:
+        expected = "invalid_cef"
+    out: dict[str, Any] = {}
+    try:
+        parse_extension(ext, out)
+    except ParseError as err:
+        out = {"error": err.reason}
+    assert (list(out.items()) if isinstance(expected, dict) else out) == (
+        list(expected.items()) if isinstance(expected, dict) else {"error": expected})
+
+
+@pytest.mark.parametrize(
+    ("ext", "value"),
+    [("msg=a\\=b\\=c", "a=b=c"), ("msg=a\\\\=b", "a\\=b"), ("msg=a\\\\\\=b", "a\\=b"), ("msg=end\\", "end\\"),
+     ("msg=x\\ny\\=", "x\ny="), ("msg=\\=\\", "=\\"), ("msg=a \\= b=c", "a =")],
+)
+def test_extension_value_escapes(ext: str, value: str) -> None:
+    out: dict[str, Any] = {}
+    parse_extension(ext, out)
+    assert out["message"] == value
