@@ -72,8 +72,9 @@ class Daemon:
     # -- construction --------------------------------------------------------------------------------
     def _processor(self) -> Processor:
         zones = ZoneMap(self.settings.zones, external=self.settings.pipeline.external_zones)
-        enrichers = [self.classifier.classify_events] if self.classifier is not None else []
-        finishers = [Redactor(self.classifier)] if self.classifier is not None else []
+        redactor = Redactor(self.classifier) if self.classifier is not None else None
+        enrichers = [redactor.classify] if redactor is not None else []  # classifies and keeps the findings
+        finishers = [redactor] if redactor is not None else []
         return Processor(formats=source_formats(self.settings.sources), normalizer=Normalizer(zones),
                          metrics=self.metrics, enrichers=enrichers, detectors=[self.detector], finishers=finishers)
 

@@ -53,15 +53,27 @@ def _mask_text(text: str, hits: Sequence[Hit]) -> str:
 
 
 class Redactor:
-    """Masks a batch of classified events in place (call after detection, before the store)."""
+    """Masks a batch of classified events in place (call after detection, before the store).
+
+    ``classify`` is the enricher to run in its place: it classifies the batch and keeps each event's
+    findings, so masking needs no second scan. Events classified some other way are scanned again."""
 
     def __init__(self, classifier: Classifier) -> None:
         self.classifier = classifier
+        self._hits: dict[str, list[Hit]] = {}
+
+    def classify(self, events: Sequence[Event]) -> None:
+        hits: list[list[Hit]] = []
+        self.classifier.classify_events(events, hits_out=hits)
+        self._hits = {e.id: h for e, h in zip(events, hits, strict=True) if h}
 
     def __call__(self, events: Sequence[Event]) -> None:
+        known, self._hits = self._hits, {}
         todo = [e for e in events if has_findings(e.fields)]
-        if not todo:
-            return
-        all_hits = self.classifier.ruleset.extractor.extract([event_text(e.fields) for e in todo])
-        for event, hits in zip(todo, all_hits, strict=True):
-            redact_fields(event.fields, hits)
+        rescan = [e for e in todo if e.id not in known]
+        if rescan:
+            for event, hits in zip(rescan, self.classifier.ruleset.extractor.extract(
+                    [event_text(e.fields) for e in rescan]), strict=True):
+                known[event.id] = hits
+        for event in todo:
+            redact_fields(event.fields, known.get(event.id, []))

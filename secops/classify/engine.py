@@ -15,7 +15,7 @@ from typing import Any
 
 from secops.classify.compile import build
 from secops.classify.ruleset import RuleSet
-from secops.classify.types import Classification
+from secops.classify.types import Classification, Hit
 from secops.clock import Clock, SystemClock
 from secops.errors import ConfigError, Issue
 from secops.model.event import Event
@@ -110,11 +110,14 @@ class Classifier:
         if self.metrics is not None:
             self.metrics.rules_loaded.labels(kind="classification").set(len(self._ruleset.rules))
 
-    def classify_batch(self, items: Sequence[tuple[str, Mapping[str, Any] | None, float | None]]
-                       ) -> list[Classification]:
-        """(text, fields, event time) per event; one scan for the whole batch."""
+    def classify_batch(self, items: Sequence[tuple[str, Mapping[str, Any] | None, float | None]], *,
+                       hits_out: list[list[Hit]] | None = None) -> list[Classification]:
+        """(text, fields, event time) per event; one scan for the whole batch. ``hits_out`` receives each
+        item's findings (raw values: for masking the event, never for output)."""
         ruleset = self._ruleset
         all_hits = ruleset.extractor.extract([text for text, _, _ in items])
+        if hits_out is not None:
+            hits_out.extend(all_hits)
         now = self.clock.now()
         with self._lock:  # windows are shared state; rule evaluation is cheap next to the scan
             out = [ruleset.evaluate(hits, fields or {}, ts, now, self._key)
@@ -130,9 +133,11 @@ class Classifier:
     def classify(self, event: Event) -> Classification:
         return self.classify_events([event])[0]
 
-    def classify_events(self, events: Sequence[Event]) -> list[Classification]:
+    def classify_events(self, events: Sequence[Event], *,
+                        hits_out: list[list[Hit]] | None = None) -> list[Classification]:
         """Classify a batch of events and write ``data.*`` into each event's fields."""
-        results = self.classify_batch([(event_text(e.fields), e.fields, e.timestamp) for e in events])
+        results = self.classify_batch([(event_text(e.fields), e.fields, e.timestamp) for e in events],
+                                      hits_out=hits_out)
         for event, result in zip(events, results, strict=True):
             self.annotate(event.fields, result)
         return results

@@ -24,10 +24,17 @@ def classifier() -> Classifier:
 
 
 def classify_and_redact(classifier: Classifier, fields: dict[str, object]) -> Event:
-    event = Event("e1", "test", 0.0, 0.0, dict(fields))
-    classifier.classify_events([event])
-    Redactor(classifier)([event])
-    return event
+    """Both paths mask alike: the daemon's (findings kept from classification) and a second scan."""
+    kept = Event("e1", "test", 0.0, 0.0, dict(fields))
+    redactor = Redactor(classifier)
+    redactor.classify([kept])
+    redactor([kept])
+    rescanned = Event("e1", "test", 0.0, 0.0, dict(fields))
+    classifier.classify_events([rescanned])
+    Redactor(classifier)([rescanned])
+    strip = {k: v for k, v in kept.fields.items() if not k.startswith("data.")}
+    assert strip == {k: v for k, v in rescanned.fields.items() if not k.startswith("data.")}
+    return kept
 
 
 def test_raw_id_masked_in_every_field(classifier: Classifier) -> None:
