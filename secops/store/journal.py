@@ -42,6 +42,7 @@ class Journal:
         self._reader: IO[bytes] | None = None
         self._reader_seg = -1
         self._mutex = threading.Lock()  # append (writers) and peek/advance (the drain) run in different threads
+        self._closed = False
         self.pending_bytes = 0
         self.pending_records = 0
         self._scan()
@@ -121,6 +122,8 @@ class Journal:
             return self._peek()
 
     def _peek(self) -> Entry | None:
+        if self._closed:  # a replay thread still running after close() must not reopen a segment
+            return None
         for seg in self._segments():
             if seg < self._cursor[0]:
                 continue
@@ -164,6 +167,7 @@ class Journal:
 
     def close(self) -> None:
         with self._mutex:
+            self._closed = True
             self._close_files()
 
     def _close_files(self) -> None:
