@@ -13,18 +13,18 @@ import dataclasses
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from secops.clock import Clock
-from secops.errors import SecopsError, StoreUnavailable
+from secops.errors import StoreUnavailable
 from secops.model.alert import Alert, AlertChange, AlertStatus, ChangeKind
 from secops.playbooks import acklink
-from secops.playbooks.actions import ACTIONS, Action, BuildContext
-from secops.playbooks.actions.base import ChannelModel, Message, Outcome, SendResult, VendorLimits
+from secops.playbooks.actions import Action, BuildContext
+from secops.playbooks.actions.base import Message
 from secops.playbooks.budget import PlaybookBudget
+from secops.playbooks.channels import UnavailableAction, build_actions
 from secops.playbooks.compose import alert_struct, compose, message_to_dict
 from secops.playbooks.config import PlaybookSettings
 from secops.playbooks.dispatch import PAGE_KINDS, Dispatcher, Hooks
@@ -46,48 +46,6 @@ from secops.telemetry.metrics import Metrics
 log = logging.getLogger(__name__)
 RESOLVED_RETENTION_SECONDS = 86400.0
 MAX_LEDGER_BACKLOG = 10000
-
-
-@dataclass(frozen=True, slots=True)
-class UnavailableAction:
-    """A channel whose secret cannot be resolved: every send fails with the reason, so the fallback channel
-    takes over and ``notifications_total{outcome="failed"}`` shows it. The daemon still starts (the
-    embedded default has robots with no secrets set); ``secops check`` warns about it."""
-
-    channel: str
-    model: ChannelModel
-    reason: str
-
-    @property
-    def type_name(self) -> str:
-        return self.model.type
-
-    @property
-    def limits(self) -> VendorLimits | None:
-        return None
-
-    @property
-    def robot_count(self) -> int:
-        return 0
-
-    @property
-    def per_person(self) -> bool:
-        return False
-
-    async def send(self, message: Message, *, robot: int = 0) -> SendResult:
-        return SendResult(Outcome.FAILED, f"channel not configured: {self.reason}")
-
-
-def build_actions(pset: PlaybookSet, ctx: BuildContext) -> dict[str, Action]:
-    """One action per configured channel; a channel whose secret cannot be resolved fails every send."""
-    actions: dict[str, Action] = {}
-    for cid, model in pset.channels.items():
-        try:
-            actions[cid] = ACTIONS.get(model.type).build(cid, model, ctx)
-        except SecopsError as err:
-            log.warning("channel %s is unavailable: %s", cid, err)
-            actions[cid] = UnavailableAction(cid, model, str(err))
-    return actions
 
 
 class PlaybookRunner(OperatorActions):
