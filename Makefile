@@ -7,7 +7,7 @@ APT_STAMP := $(VENV)/.stamp-apt
 APT_PACKAGES := mosquitto mosquitto-clients prometheus prometheus-alertmanager rsyslog bsdutils \
 	chromium fonts-wqy-zenhei
 
-.PHONY: run test lint typecheck unit bench deps apt-deps clean
+.PHONY: run test lint typecheck unit bench deps apt-deps native clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -28,23 +28,28 @@ $(APT_STAMP): Makefile
 
 apt-deps: $(APT_STAMP)
 
-run: $(STAMP)
+# The classification hot path compiled with mypyc into build/native/ (secops/native.py). Cheap when the
+# build matches the sources; the daemon falls back to pure Python whenever it does not.
+native: $(STAMP)
+	$(BIN)/python tools/build_native.py
+
+run: $(STAMP) native
 	exec $(BIN)/secops run
 
 lint: $(STAMP)
-	$(BIN)/ruff check secops tests bench
+	$(BIN)/ruff check secops tests bench tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP) $(APT_STAMP)
+unit: $(STAMP) $(APT_STAMP) native
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck unit
 	$(BIN)/secops test
 
-bench: $(STAMP)
+bench: $(STAMP) native
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build var .pytest_cache .mypy_cache .ruff_cache

@@ -5,3 +5,7 @@ Entry points: ``secops.classify.engine.Classifier`` (load, classify, reload), ``
 and ``secops.classify.config.ClassificationSettings``. Kept import-light: components that only mask values
 do not load the scan engines.
 """
+
+from secops.native import extend_path
+
+extend_path(__name__, __path__)

@@ -1,6 +1,11 @@
 """The detector registry: stable names (DESIGN.md) mapped to detector definitions, one module each."""
+# ruff: noqa: E402  (the native path must be in place before the detector modules import)
 
 from __future__ import annotations
+
+from secops.native import extend_path
+
+extend_path(__name__, __path__)
 
 from secops.classify.detectors import (
     address,

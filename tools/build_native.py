@@ -1,0 +1,65 @@
+"""Compile the classification hot path with mypyc into build/native/ (see secops/native.py).
+
+    python tools/build_native.py [--force]
+
+Does nothing when the build already matches the sources. Needs a C compiler and the Python headers; the
+daemon runs the pure-Python sources whenever no fresh build exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from secops.native import BUILD_DIR, MANIFEST, NATIVE_MODULES, expected_manifest  # noqa: E402
+
+GROUP = "secops_native"
+
+
+def fresh() -> bool:
+    try:
+        return bool(json.loads(MANIFEST.read_text()) == expected_manifest())
+    except (OSError, ValueError):
+        return False
+
+
+def build() -> None:
+    from mypyc.build import mypycify
+    from setuptools import Distribution
+
+    temp = ROOT / "build" / "native-tmp"
+    shutil.rmtree(BUILD_DIR, ignore_errors=True)
+    extensions = mypycify(list(NATIVE_MODULES), opt_level="3", group_name=GROUP, target_dir=str(temp / "c"))
+    dist = Distribution({"name": "secops-native", "ext_modules": extensions})
+    command = dist.get_command_obj("build_ext")
+    command.build_lib = str(BUILD_DIR)
+    command.build_temp = str(temp / "obj")
+    command.parallel = os.cpu_count() or 1
+    dist.run_command("build_ext")
+    MANIFEST.write_text(json.dumps(expected_manifest(), indent=1, sort_keys=True) + "\n")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--force", action="store_true", help="rebuild even when the build matches the sources")
+    args = ap.parse_args()
+    os.chdir(ROOT)  # mypyc names modules after their paths relative to here
+    if fresh() and not args.force:
+        print(f"native build is up to date ({len(NATIVE_MODULES)} modules)")
+        return 0
+    began = time.monotonic()
+    build()
+    print(f"native build: {len(NATIVE_MODULES)} modules compiled in {time.monotonic() - began:.0f} s -> {BUILD_DIR}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
