@@ -15,13 +15,22 @@
 
 Figures are ratios against the baselines from this run (the machine drifts +-30% between runs); the three
 methods run in alternating chunks and are charged CPU time, so load changes hit all of them alike.
+
+    python -m bench.classify_throughput --instructions [--lines 3000]
+
+counts instructions per line instead (valgrind callgrind; the same count whatever the load): each method
+runs in a child under valgrind twice, once with and once without the measured pass over the lines (both load
+the rules, generate the corpus and warm up on 500 other lines), and the difference is divided by the lines.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import os
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -195,11 +204,69 @@ def report(title: str, classifier: Classifier, data: list[bytes]) -> None:
           f"ours vs floor: {t['floor'] / t['ours']:.2f}x (>= 1.0 means no slower than the floor)")
 
 
+WARMUP = 500
+CORPORA = {"dense": 0.35, "realistic": 0.08}
+
+
+def _child(corpus_name: str, method: str, count: int, measure: bool) -> None:
+    """One process under valgrind: load, generate, warm up, and (if ``measure``) one pass over ``count``."""
+    classifier = Classifier.load([ROOT / "rules" / "classification"], hmac_key=KEY)
+    data = corpus(WARMUP + count, CORPORA[corpus_name])
+    run: dict[str, Callable[[list[bytes]], int]] = {
+        "ours": lambda chunk: run_ours(classifier, chunk), "floor": lambda chunk: run_floor(classifier, chunk),
+        "naive": run_naive}
+    run[method](data[count:])
+    if measure:
+        run[method](data[:count])
+
+
+def _collected(args: list[str]) -> int:
+    cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-m",
+           "bench.classify_throughput", *args]
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True, timeout=3600)
+    m = re.search(r"Collected : (\d+)", done.stderr)
+    if m is None:
+        raise RuntimeError(f"no instruction count from valgrind: {done.stderr[-500:]}")
+    return int(m.group(1))
+
+
+def instructions(corpus_name: str, method: str, count: int) -> float:
+    base = ["--child", corpus_name, method, "--lines", str(count)]
+    return (_collected([*base, "--measure"]) - _collected(base)) / count
+
+
+def instruction_table(count: int) -> None:
+    print(f"instructions per line (callgrind, {count} lines, {native_status()})")
+    print(f"{'corpus':<10} {'ours':>9} {'floor':>9} {'naive':>11} {'naive/ours':>11} {'floor/ours':>11}")
+    for name in CORPORA:
+        ours, floor, naive = (instructions(name, m, count) for m in ("ours", "floor", "naive"))
+        print(f"{name:<10} {ours:>9,.0f} {floor:>9,.0f} {naive:>11,.0f} {naive / ours:>10.1f}x {floor / ours:>10.2f}x",
+              flush=True)
+
+
+def native_status() -> str:
+    from secops.native import status
+
+    return status()[1]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--lines", type=int, default=200_000)
+    ap.add_argument("--lines", type=int, default=None, help="default 200000 (3000 with --instructions)")
     ap.add_argument("--memory-lines", type=int, default=1_000_000)
+    ap.add_argument("--instructions", action="store_true", help="count instructions under callgrind")
+    ap.add_argument("--child", nargs=2, metavar=("CORPUS", "METHOD"), help=argparse.SUPPRESS)
+    ap.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.child:
+        _child(args.child[0], args.child[1], args.lines, args.measure)
+        return
+    if args.instructions:
+        instruction_table(args.lines or 3000)
+        return
+    args.lines = args.lines or 200_000
+    print(f"classification hot path: {native_status()}")
     classifier = Classifier.load([ROOT / "rules" / "classification"], hmac_key=KEY)
     dense = corpus(args.lines)
     run_ours(classifier, dense[:2000])  # warm caches

@@ -32,6 +32,8 @@ NATIVE_MODULES = (
     "secops/classify/types.py",
     "secops/classify/validators.py",
     "secops/classify/ruleset.py",
+    "secops/classify/conditions.py",
+    "secops/classify/windows.py",
     "secops/classify/detectors/base.py",
     "secops/classify/detectors/address.py",
     "secops/classify/detectors/bank_card.py",

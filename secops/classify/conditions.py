@@ -368,16 +368,34 @@ def _number(got: Any) -> float | None:
         return None
 
 
+def _test_equals(v: Any, loc: Loc, env: Env) -> Callable[[Any], bool]:
+    want = str(v)
+    return lambda got: want in _as_texts(got)
+
+
+def _test_contains(v: Any, loc: Loc, env: Env) -> Callable[[Any], bool]:
+    return lambda got: any(v in t for t in _as_texts(got))
+
+
+def _test_prefix(v: Any, loc: Loc, env: Env) -> Callable[[Any], bool]:
+    return lambda got: any(t.startswith(v) for t in _as_texts(got))
+
+
+def _test_exists(v: Any, loc: Loc, env: Env) -> Callable[[Any], bool]:
+    return lambda got: (got not in (None, "", [])) == v
+
+
+def _test_gte(v: Any, loc: Loc, env: Env) -> Callable[[Any], bool]:
+    return lambda got: (n := _number(got)) is not None and n >= v
+
+
+def _test_lte(v: Any, loc: Loc, env: Env) -> Callable[[Any], bool]:
+    return lambda got: (n := _number(got)) is not None and n <= v
+
+
 _FIELD_TESTS: dict[str, Callable[[Any, Loc, Env], Callable[[Any], bool] | None]] = {
-    "equals": lambda v, loc, env: lambda got: str(v) in _as_texts(got),
-    "in": _test_in,
-    "contains": lambda v, loc, env: lambda got: any(v in t for t in _as_texts(got)),
-    "prefix": lambda v, loc, env: lambda got: any(t.startswith(v) for t in _as_texts(got)),
-    "exists": lambda v, loc, env: lambda got: (got not in (None, "", [])) == v,
-    "cidr": _test_cidr,
-    "in_catalog": _test_catalog,
-    "gte": lambda v, loc, env: lambda got: (n := _number(got)) is not None and n >= v,
-    "lte": lambda v, loc, env: lambda got: (n := _number(got)) is not None and n <= v,
+    "equals": _test_equals, "in": _test_in, "contains": _test_contains, "prefix": _test_prefix,
+    "exists": _test_exists, "cidr": _test_cidr, "in_catalog": _test_catalog, "gte": _test_gte, "lte": _test_lte,
 }
 
 _SELECT = re.compile(r"(?is)\bselect\s+(?P<cols>.+?)\s+from\b")

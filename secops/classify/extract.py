@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from secops.classify.detectors.base import (
     ANTI_HINT_PENALTY,
@@ -66,23 +65,27 @@ def scanner_for(shapes: tuple[Shape, ...], engine: str) -> Scanner:
     return _SCANNERS[key]
 
 
-class _Plan(NamedTuple):
-    """Everything the hot loop needs about one shape, looked up once per candidate."""
+class _Plan:
+    """Everything the hot loop needs about one shape, looked up once per candidate (a plain class: compiled
+    by mypyc, its attributes are struct fields)."""
 
-    shape: Shape
-    active: Active
-    validate: Callable[[str, Params], Verdict | None]
-    params: Params
-    extend_left: bytes
-    masked: bool
-    exclusive: bool
-    min_confidence: float
-    check_evidence: bool  # anti-hints present: look at the key even when the value is confident
-    priority: int
-    name: str
-    category: str
-    variants: Mapping[str, str]
-    sensitive: Mapping[str, bool]
+    def __init__(self, shape: Shape, active: Active) -> None:
+        detector = active.detector
+        self.shape = shape
+        self.active = active
+        self.validate: Callable[[str, Params], Verdict | None] = detector.validate
+        self.params = active.params
+        self.extend_left = shape.extend_left.encode()
+        self.masked = shape.masked
+        self.exclusive = shape.exclusive
+        self.min_confidence = active.min_confidence
+        self.check_evidence = bool(active.anti_hints)  # anti-hints present: look at the key even when confident
+        self.priority = detector.priority
+        self.name = active.name
+        self.category = active.category
+        self.variants = active.variants
+        self.sensitive = active.sensitive
+        self.category_sensitive = active.sensitive.get(active.category, False)
 
 
 _new_hit = tuple.__new__  # builds a Hit without the NamedTuple's Python-level __new__ (hot path)
@@ -101,9 +104,7 @@ class Extractor:
         self.scanner = scanner_for(tuple(shapes), engine)
         self._by_shape = [(shape, self.active[owner], self.active[owner].detector)
                           for shape, owner in zip(shapes, self._owner, strict=True)]
-        self._plans = [_Plan(shape, a, d.validate, a.params, shape.extend_left.encode(), shape.masked, shape.exclusive,
-                             a.min_confidence, bool(a.anti_hints), d.priority, a.name, a.category, a.variants,
-                             a.sensitive) for shape, a, d in self._by_shape]
+        self._plans = [_Plan(shape, a) for shape, a, _ in self._by_shape]
         self.hint_index = HintIndex({a.name: a.hints for a in self.active},
                                     {a.name: a.anti_hints for a in self.active})
 
@@ -124,7 +125,11 @@ class Extractor:
     def _candidate(self, buf: bytes, p: _Plan, start: int, end: int) -> _Item | None:
         if p.extend_left:
             start = _extend_left(buf, start, p.extend_left)
-        value = buf[start:end].decode("utf-8", "ignore")
+        raw = buf[start:end]
+        try:
+            value = raw.decode()
+        except UnicodeDecodeError:  # a byte-mode shape ended inside a multi-byte character
+            value = raw.decode("utf-8", "ignore")
         if p.masked or (p.extend_left and p.active.detector.validate_masked(value)):
             return self._masked(p, value, start, end)
         verdict = p.validate(value, p.params)
@@ -135,9 +140,15 @@ class Extractor:
             confidence = self._with_evidence(buf, start, p.active, confidence)
             if confidence < p.min_confidence:
                 return None
-        category = p.variants.get(verdict.variant, p.category) if verdict.variant else p.category
+        variant = verdict.variant
+        if variant:
+            category = p.variants.get(variant, p.category)
+            sensitive = p.sensitive.get(category, False)
+        else:
+            category = p.category
+            sensitive = p.category_sensitive
         hit = _new_hit(Hit, (p.name, category, verdict.value, confidence, False, verdict.identity, verdict.birth,
-                             verdict.region, p.sensitive.get(category, False)))
+                             verdict.region, sensitive))
         return p.priority, hit, start, end, p.exclusive
 
     @staticmethod
@@ -150,12 +161,14 @@ class Extractor:
         return p.priority, hit, start, end, p.exclusive
 
     def _with_evidence(self, buf: bytes, start: int, a: Active, confidence: float) -> float:
-        # when only an anti-hint can change the outcome, a literal pre-test decides whether to look further
-        if confidence >= a.min_confidence and (
-                a.anti_literals is None or a.anti_literals.search(buf[max(0, start - 64):start].lower()) is None):
-            return confidence
         # a key can only precede the value when a separator sits just before it (cheap byte test first)
-        if _SEPARATORS.intersection(buf[max(0, start - 4):start]):
+        keyed = not _SEPARATORS.isdisjoint(buf[max(0, start - 4):start])
+        # when only an anti-hint can change the outcome, a literal pre-test decides whether to look further
+        anti = a.anti_literals
+        if confidence >= a.min_confidence and (
+                not keyed or anti is None or anti.search(buf[max(0, start - 64):start].lower()) is None):
+            return confidence
+        if keyed:
             before = buf[max(0, start - 96):start].decode("utf-8", "ignore")
             pro, con = self.hint_index.lookup(key_before(before, len(before)))
             if a.name in pro:

@@ -59,6 +59,8 @@ def mask_ip(value: str) -> str:
         groups = value.split(":")
         return ":".join(groups[:2]) + ":*"
     parts = value.split(".")
+    if len(parts) == 4:  # the common case, without building lists
+        return f"{parts[0]}.{parts[1]}.*.*"
     return ".".join(parts[:2] + ["*"] * (len(parts) - 2))
 
 

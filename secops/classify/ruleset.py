@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from secops.classify.conditions import Cond, EventCtx, WindowUse, category_matches
 from secops.classify.extract import Extractor
@@ -16,6 +16,7 @@ from secops.yamlio import Document
 
 FROM_CATEGORY = "from_category"
 MAX_SAMPLES = 3
+MEMO_SIZE = 8192  # verdicts by findings shape; cleared when full (a 200k-line dense corpus has ~7.5k shapes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +89,11 @@ class RuleSet:
     # memoized by that shape, bounded
     _memo: dict[tuple[Any, ...], _Verdict] = field(default_factory=dict)
     _default: Classification = field(init=False)
+    _order: dict[str, int] = field(init=False)  # category id -> position in the pack (ties between categories)
 
     def __post_init__(self) -> None:
         self._default = Classification(self.default_grade, None)
+        self._order = {cid: i for i, cid in enumerate(self.categories)}
 
     def reset_windows(self) -> None:
         for rule in self.rules:
@@ -116,15 +119,39 @@ class RuleSet:
         if fields or timestamp is not None:
             return self._assemble(hits, self._verdict(self._ctx(hits, fields, timestamp, now, hmac_key)))
         # no fields, no time: rules see only the findings' shape, so verdicts are memoized by that shape
+        if len(hits) == 1:
+            return self._one(hits[0], now, hmac_key)
         tally = _tally(hits)
-        key = (int(now // 86400), self._shape(hits, now), tuple(sorted([(d, len(v)) for d, v in tally[3].items()])))
+        # verdicts do not depend on the order of findings (ties go to the category declared first), nor does the key
+        shape = tuple(sorted(self._shape(hits, now), key=_shape_order))
+        key = (int(now // 86400), shape, tuple(sorted([(d, len(v)) for d, v in tally[3].items()])))
+        return self._classification(self._memoized(key, hits, now, hmac_key), tally)
+
+    def _memoized(self, key: tuple[Any, ...], hits: Sequence[Hit], now: float, hmac_key: bytes) -> _Verdict:
         verdict = self._memo.get(key)
         if verdict is None:
-            verdict = self._verdict(self._ctx(hits, fields, timestamp, now, hmac_key))
-            if len(self._memo) >= 4096:
+            verdict = self._verdict(self._ctx(hits, {}, None, now, hmac_key))
+            if len(self._memo) >= MEMO_SIZE:
                 self._memo.clear()
             self._memo[key] = verdict
-        return self._classification(verdict, tally)
+        return verdict
+
+    def _one(self, h: Hit, now: float, hmac_key: bytes) -> Classification:
+        """``evaluate`` of an event with a single finding and no fields or time (most lines): the same key
+        and result as the general path, without its per-detector tallies."""
+        detector = h.detector
+        counted = not h.masked
+        people = ((detector, 1),) if counted and h.identity else ()
+        shape = (detector, h.category, h.masked, h.sensitive,
+                 None if h.birth is None else tuple([p(h, now) for p in self.derived]))
+        v = self._memoized((int(now // 86400), (shape,), people), (h,), now, hmac_key)
+        if counted:
+            subjects = 1 if people and self.subject_ranks.get(detector, 0) > 0 else 0
+            sample = (mask(detector, h.value),)
+            return _new_tuple(Classification, (v.grade, v.category, {detector: 1}, {detector: sample}, {}, subjects,
+                                               v.rules, v.matched_rules, v.detectors, v.tags, v.explanation))
+        return _new_tuple(Classification, (v.grade, v.category, {}, {}, {detector: 1}, 0, v.rules, v.matched_rules,
+                                           v.detectors, v.tags, v.explanation))
 
     def _shape(self, hits: Sequence[Hit], now: float) -> tuple[Any, ...]:
         """What rule evaluation can see of the findings of an event without fields or time: detectors,
@@ -211,6 +238,8 @@ class RuleSet:
                 best, deciding = key, {h.detector}
             elif key[:2] == best[:2]:
                 deciding.add(h.detector)
+                if self._order[key[3]] < self._order[best[3]]:  # a tie: the category declared first wins
+                    best = key
         if best is None:
             return None
         return Contribution(best[0], best[2], best[3], best[1], rule, frozenset(deciding))
@@ -220,8 +249,13 @@ class RuleSet:
         top = None
         for h in ctx.hits:
             grade = self._item_grade(h)
-            if grade is not None and (best is None or (self.rank(grade), self.categories[h.category].depth) > best):
-                best, top = (self.rank(grade), self.categories[h.category].depth), h.category
+            if grade is None:
+                continue
+            key = (self.rank(grade), self.categories[h.category].depth)
+            # a tie goes to the category declared first in the pack, whatever the order of findings
+            if best is None or key > best or (key == best and top is not None
+                                              and self._order[h.category] < self._order[top]):
+                best, top = key, h.category
         return top
 
     def _assemble(self, hits: Sequence[Hit], v: _Verdict) -> Classification:
@@ -229,13 +263,12 @@ class RuleSet:
 
     def _classification(self, v: _Verdict, tally: _Tally) -> Classification:
         counts, samples, already, people = tally
-        return Classification(v.grade, v.category, counts, {k: tuple(s) for k, s in samples.items()},
-                              already, _subjects(people, self.subject_ranks) if people else 0, v.rules,
-                              v.matched_rules, v.detectors, v.tags, v.explanation)
+        return _new_tuple(Classification, (v.grade, v.category, counts, {k: tuple(s) for k, s in samples.items()},
+                                           already, _subjects(people, self.subject_ranks) if people else 0, v.rules,
+                                           v.matched_rules, v.detectors, v.tags, v.explanation))
 
 
-@dataclass(frozen=True, slots=True)
-class _Verdict:
+class _Verdict(NamedTuple):
     """The part of a classification that rules decide (memoizable)."""
 
     grade: str
@@ -247,9 +280,16 @@ class _Verdict:
     explanation: str = ""
 
 
+_new_tuple = tuple.__new__  # a NamedTuple without its Python-level __new__ (hot path; every field given)
+
+
 def _explain(c: Contribution) -> str:
     text = c.rule.explain or c.rule.title or c.rule.id
     return f"{c.rule.id}: {text}" + (f" [{c.rule.basis}]" if c.rule.basis else "")
+
+
+def _shape_order(entry: tuple[Any, ...]) -> tuple[Any, ...]:
+    return (*entry[:4], () if entry[4] is None else entry[4])
 
 
 _Tally = tuple[dict[str, int], dict[str, list[str]], dict[str, int], dict[str, set[str]]]

@@ -148,15 +148,42 @@ class Scanner:
 
     def spans(self, texts: Sequence[bytes]) -> list[list[Span]]:
         """(shape, start, end) per match and text, ordered by start (ties in the engine's report order);
-        offsets are within the text. The hot path: no Match objects."""
+        offsets are within the text. The hot path: no Match objects, and the engine's callback only
+        records what it reports."""
         if self.engine != "hyperscan":
             return [[(m.shape, m.start, m.end) for m in per_text] for per_text in self._grouped_re2(texts)]
         # one engine call per text: cheaper than one call per batch plus mapping offsets back to texts
-        trims = self._trims
-        ends: dict[tuple[int, int], int] = {}
-        buf = b""
+        reported: list[Span] = []
 
         def on_match(sid: int, start: int, end: int, flags: int, ctx: object) -> None:
+            reported.append((sid, start, end))
+
+        out: list[list[Span]] = []
+        scan = self._db.scan
+        for text in texts:
+            buf = b"\n" + text + b"\n"
+            scan(buf, match_event_handler=on_match)
+            if reported:
+                out.append(self._trimmed(buf, reported))
+                reported.clear()
+            else:
+                out.append([])
+        return out
+
+    def _trimmed(self, buf: bytes, reported: list[Span]) -> list[Span]:
+        """Guards trimmed off, offsets made relative to the text, and per shape and start only the longest
+        end (hyperscan reports every end offset, in end order)."""
+        trims = self._trims
+        if len(reported) == 1:
+            sid, start, end = reported[0]
+            left, right, utf8 = trims[sid]
+            if left:
+                start += _utf8_len(buf, start) if utf8 else 1
+            if right:
+                end -= _last_char_len(buf, end) if utf8 else 1
+            return [(sid, start - 1, end - 1)]
+        ends: dict[tuple[int, int], int] = {}
+        for sid, start, end in reported:
             left, right, utf8 = trims[sid]
             if left:
                 start += _utf8_len(buf, start) if utf8 else 1
@@ -165,21 +192,10 @@ class Scanner:
             key = (sid, start)
             if ends.get(key, -1) < end:
                 ends[key] = end
-
-        out: list[list[Span]] = []
-        scan = self._db.scan
-        for text in texts:
-            buf = b"\n" + text + b"\n"
-            scan(buf, match_event_handler=on_match)
-            if not ends:
-                out.append([])
-                continue
-            found = [(sid, start - 1, end - 1) for (sid, start), end in ends.items()]
-            ends.clear()
-            if len(found) > 1:
-                found.sort(key=_span_start)
-            out.append(found)
-        return out
+        found = [(sid, start - 1, end - 1) for (sid, start), end in ends.items()]
+        if len(found) > 1:
+            found.sort(key=_span_start)
+        return found
 
     def _grouped_re2(self, texts: Sequence[bytes]) -> list[list[Match]]:
         buf = b"\n" + b"\n".join(texts) + b"\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from secops.classify.masking import mask
@@ -34,13 +34,14 @@ class Hit(NamedTuple):
         return f"Hit({self.detector}, {self.masked_value!r}, {self.confidence:.2f}, masked={self.masked})"
 
 
-@dataclass(frozen=True, slots=True)
-class Classification:
+class Classification(NamedTuple):
+    """The verdict on one event (a NamedTuple, like ``Hit``: one is built per event on the hot path)."""
+
     grade: str
     category: str | None
-    findings: Mapping[str, int] = field(default_factory=dict)  # raw values per detector
-    masked_findings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # masked samples
-    already_masked: Mapping[str, int] = field(default_factory=dict)  # desensitised values seen in the log
+    findings: Mapping[str, int] = MappingProxyType({})  # raw values per detector
+    masked_findings: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # masked samples
+    already_masked: Mapping[str, int] = MappingProxyType({})  # desensitised values seen in the log
     subjects: int = 0  # distinct people in this event
     rules: tuple[str, ...] = ()  # rules that decided the grade
     matched_rules: tuple[str, ...] = ()  # every rule that matched

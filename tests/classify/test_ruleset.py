@@ -56,3 +56,14 @@ def test_memo_follows_the_clock_past_a_birthday() -> None:
     assert c.classify_text(text).category == "pi.minor"
     clock.advance(dt.datetime.fromisoformat("2029-03-08T10:00:00+08:00").timestamp() - NOW)
     assert c.classify_text(text).category == "pi.identity"
+
+
+def test_a_tie_between_categories_does_not_depend_on_the_order_of_findings() -> None:
+    c = Classifier.load([DEFAULT_PACK], hmac_key=KEY, clock=FakeClock(NOW))
+    card, person = f"yhkh={synth.bank_card(3)}", f"sfzh={synth.resident_id(5, birth_year=1980)}"
+    # both are L4 at the same depth: the category declared first in the pack (pi.identity) takes the event,
+    # in the memoized path and in the full one, whichever value comes first
+    for timestamp in (None, NOW):
+        verdicts = {c.classify_text(f"{a} {b}", timestamp=timestamp).category
+                    for a, b in ((card, person), (person, card))}
+        assert verdicts == {"pi.identity"}
