@@ -34,6 +34,8 @@ NATIVE_MODULES = (
     "secops/classify/ruleset.py",
     "secops/classify/conditions.py",
     "secops/classify/windows.py",
+    "secops/classify/engine.py",
+    "secops/classify/cli.py",
     "secops/classify/detectors/base.py",
     "secops/classify/detectors/address.py",
     "secops/classify/detectors/bank_card.py",

@@ -9,6 +9,7 @@ daemon runs the pure-Python sources whenever no fresh build exists.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -21,7 +22,11 @@ sys.path.insert(0, str(ROOT))
 
 from secops.native import BUILD_DIR, MANIFEST, NATIVE_MODULES, expected_manifest  # noqa: E402
 
-GROUP = "secops_native"
+
+def group_name() -> str:
+    """Named after the sources, so a process holding an older build never mixes it with a newer one."""
+    digest = hashlib.sha256(json.dumps(expected_manifest(), sort_keys=True).encode()).hexdigest()
+    return f"secops_native_{digest[:12]}"
 
 
 def fresh() -> bool:
@@ -32,19 +37,28 @@ def fresh() -> bool:
 
 
 def build() -> None:
+    """Compile into a fresh directory, then swap it in: a process starting meanwhile sees the old build or
+    the new one, never half of one (the manifest is written last)."""
     from mypyc.build import mypycify
     from setuptools import Distribution
 
     temp = ROOT / "build" / "native-tmp"
-    shutil.rmtree(BUILD_DIR, ignore_errors=True)
-    extensions = mypycify(list(NATIVE_MODULES), opt_level="3", group_name=GROUP, target_dir=str(temp / "c"))
+    staged = BUILD_DIR.with_name("native.new")
+    shutil.rmtree(staged, ignore_errors=True)
+    extensions = mypycify(list(NATIVE_MODULES), opt_level="3", group_name=group_name(), target_dir=str(temp / "c"))
     dist = Distribution({"name": "secops-native", "ext_modules": extensions})
     command = dist.get_command_obj("build_ext")
-    command.build_lib = str(BUILD_DIR)
+    command.build_lib = str(staged)
     command.build_temp = str(temp / "obj")
     command.parallel = os.cpu_count() or 1
     dist.run_command("build_ext")
-    MANIFEST.write_text(json.dumps(expected_manifest(), indent=1, sort_keys=True) + "\n")
+    (staged / MANIFEST.name).write_text(json.dumps(expected_manifest(), indent=1, sort_keys=True) + "\n")
+    retired = BUILD_DIR.with_name("native.old")
+    shutil.rmtree(retired, ignore_errors=True)
+    if BUILD_DIR.exists():
+        BUILD_DIR.rename(retired)
+    staged.rename(BUILD_DIR)
+    shutil.rmtree(retired, ignore_errors=True)
 
 
 def main() -> int:

@@ -111,14 +111,13 @@ class Extractor:
     def extract(self, texts: Sequence[str]) -> list[list[Hit]]:
         encoded = [normalize(t).encode("utf-8", "replace") for t in texts]
         out: list[list[Hit]] = []
-        candidate = self._candidate
         plans = self._plans
         for buf, spans in zip(encoded, self.scanner.spans(encoded), strict=True):
             if not spans:
                 out.append([])
                 continue
             items = [found for sid, start, end in spans
-                     if (found := candidate(buf, plans[sid], start, end)) is not None]
+                     if (found := self._candidate(buf, plans[sid], start, end)) is not None]
             out.append(_resolve(items) if len(items) > 1 else [items[0][1]] if items else [])
         return out
 

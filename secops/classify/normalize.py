@@ -11,9 +11,13 @@ from urllib.parse import unquote
 
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _PCT = re.compile(r"%[0-9A-Fa-f]{2}")
-# CEF custom fields: ``cs1Label=sfzh cs1=...`` -> ``sfzh=...`` so field-name hints see the real name
-_CEF_LABEL = re.compile(
-    r"\b((?:cs|cn|cfp|flexString|flexNumber|flexDate|deviceCustomString)\d{1,2})Label=([^\s=]{1,64})")
+# CEF custom fields: ``cs1Label=sfzh cs1=...`` -> ``sfzh=...`` so field-name hints see the real name. A label is
+# ``<custom key>Label=<name>`` with the key at a word boundary; found from the literal "Label=" (a fast search),
+# then the key is checked just before it.
+_CUSTOM_KEYS = r"(?:cs|cn|cfp|flexString|flexNumber|flexDate|deviceCustomString)\d{1,2}"
+_LABEL_VALUE = re.compile(r"Label=([^\s=]{1,64})")
+_LABEL_KEY = re.compile(rf"\b({_CUSTOM_KEYS})\Z")
+_LONGEST_KEY = len("deviceCustomString") + 2
 
 
 def _unescape(match: re.Match[str]) -> str:
@@ -21,12 +25,43 @@ def _unescape(match: re.Match[str]) -> str:
     return ch if not 0xD800 <= ord(ch) <= 0xDFFF else match.group(0)
 
 
+def _labels(text: str) -> dict[str, str]:
+    """Custom key -> label name, as ``dict(re.findall(r"\\b(<key>)Label=([^\\s=]{1,64})", text))`` would give."""
+    labels: dict[str, str] = {}
+    consumed = 0  # a label's value may swallow what looks like the next key, as a left-to-right scan would
+    for m in _LABEL_VALUE.finditer(text):
+        start = m.start()
+        key = _LABEL_KEY.search(text, max(0, start - _LONGEST_KEY), start)
+        if key is None or key.start() < consumed:
+            continue
+        labels[key.group(1)] = m.group(1)
+        consumed = m.end()
+    return labels
+
+
 def _cef_labels(text: str) -> str:
-    labels = dict(_CEF_LABEL.findall(text))
+    labels = _labels(text)
     if not labels:
         return text
-    names = "|".join(sorted(map(re.escape, labels), key=len, reverse=True))
-    return re.sub(rf"(?<=\s)({names})=", lambda m: labels[m.group(1)] + "=", text)
+    cuts: list[tuple[int, int, str]] = []  # every ``<key>=`` after whitespace, renamed in one pass
+    for key, name in labels.items():
+        needle = key + "="
+        i = text.find(needle)
+        while i >= 0:
+            if i > 0 and text[i - 1].isspace():
+                cuts.append((i, i + len(key), name))
+            i = text.find(needle, i + 1)
+    if not cuts:
+        return text
+    cuts.sort()
+    parts: list[str] = []
+    last = 0
+    for start, end, name in cuts:
+        parts.append(text[last:start])
+        parts.append(name)
+        last = end
+    parts.append(text[last:])
+    return "".join(parts)
 
 
 def normalize(text: str) -> str:

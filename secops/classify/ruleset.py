@@ -123,7 +123,7 @@ class RuleSet:
             return self._one(hits[0], now, hmac_key)
         tally = _tally(hits)
         # verdicts do not depend on the order of findings (ties go to the category declared first), nor does the key
-        shape = tuple(sorted(self._shape(hits, now), key=_shape_order))
+        shape = tuple(sorted(self._shape(hits, now)))
         key = (int(now // 86400), shape, tuple(sorted([(d, len(v)) for d, v in tally[3].items()])))
         return self._classification(self._memoized(key, hits, now, hmac_key), tally)
 
@@ -143,7 +143,7 @@ class RuleSet:
         counted = not h.masked
         people = ((detector, 1),) if counted and h.identity else ()
         shape = (detector, h.category, h.masked, h.sensitive,
-                 None if h.birth is None else tuple([p(h, now) for p in self.derived]))
+                 () if h.birth is None else tuple([p(h, now) for p in self.derived]))
         v = self._memoized((int(now // 86400), (shape,), people), (h,), now, hmac_key)
         if counted:
             subjects = 1 if people and self.subject_ranks.get(detector, 0) > 0 else 0
@@ -161,9 +161,9 @@ class RuleSet:
         if len(hits) == 1:  # the common case, without a comprehension
             h = hits[0]
             return ((h.detector, h.category, h.masked, h.sensitive,
-                     None if h.birth is None else tuple([p(h, now) for p in derived])),)
+                     () if h.birth is None else tuple([p(h, now) for p in derived])),)
         return tuple([(h.detector, h.category, h.masked, h.sensitive,
-                       None if h.birth is None else tuple([p(h, now) for p in derived])) for h in hits])
+                       () if h.birth is None else tuple([p(h, now) for p in derived])) for h in hits])
 
     @staticmethod
     def _ctx(hits: Sequence[Hit], fields: Mapping[str, Any], timestamp: float | None, now: float,
@@ -286,10 +286,6 @@ _new_tuple = tuple.__new__  # a NamedTuple without its Python-level __new__ (hot
 def _explain(c: Contribution) -> str:
     text = c.rule.explain or c.rule.title or c.rule.id
     return f"{c.rule.id}: {text}" + (f" [{c.rule.basis}]" if c.rule.basis else "")
-
-
-def _shape_order(entry: tuple[Any, ...]) -> tuple[Any, ...]:
-    return (*entry[:4], () if entry[4] is None else entry[4])
 
 
 _Tally = tuple[dict[str, int], dict[str, list[str]], dict[str, int], dict[str, set[str]]]

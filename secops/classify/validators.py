@@ -22,6 +22,7 @@ _PERMIT_PROVINCES = frozenset({71, 81, 82, 83})
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_USCC_VALUES = {c: i for i, c in enumerate(USCC_ALPHABET)}
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 _VIN_TRANSLIT = {
     **{str(d): d for d in range(10)},
@@ -35,15 +36,19 @@ _TW_LETTERS = "ABCDEFGHJKLMNPQRSTUVXYWZIO"  # A=10 ... in the official order
 
 
 def id18_check_char(body17: str) -> str:
-    total = sum(int(c) * w for c, w in zip(body17, _ID_WEIGHTS, strict=True))
+    """Check character of 17 ASCII digits (validators run on every candidate: plain loops, no int())."""
+    total = 0
+    for i in range(17):
+        total += (ord(body17[i]) - 48) * _ID_WEIGHTS[i]
     return _ID_CHECK[total % 11]
 
 
 def region_ok(code6: str) -> bool:
     """First six digits are a plausible GB/T 2260 code of any era (no birth-year era check)."""
-    if len(code6) != 6 or not code6.isdigit():
+    if len(code6) != 6 or not code6.isdigit() or not code6.isascii():
         return False
-    province, city = int(code6[:2]), int(code6[2:4])
+    province = (ord(code6[0]) - 48) * 10 + ord(code6[1]) - 48
+    city = (ord(code6[2]) - 48) * 10 + ord(code6[3]) - 48
     if province not in PROVINCES:
         return False
     if province in _PERMIT_PROVINCES:
@@ -61,7 +66,7 @@ def birth_date(yyyymmdd: str) -> dt.date | None:
 
 def resident_id18(value: str) -> bool:
     """ISO 7064 MOD 11-2 check, a real calendar date and a GB/T 2260 region of any era."""
-    if len(value) != 18 or not value[:17].isdigit():
+    if len(value) != 18 or not value[:17].isdigit() or not value.isascii():
         return False
     if value[17].upper() != id18_check_char(value[:17]):
         return False
@@ -70,7 +75,7 @@ def resident_id18(value: str) -> bool:
 
 def upgrade_id15(value: str) -> str | None:
     """The 18-digit form of a valid legacy 15-digit ID (year 19YY), or None."""
-    if len(value) != 15 or not value.isdigit() or not region_ok(value[:6]):
+    if len(value) != 15 or not value.isdigit() or not value.isascii() or not region_ok(value[:6]):
         return None
     if birth_date("19" + value[6:12]) is None:
         return None
@@ -80,11 +85,16 @@ def upgrade_id15(value: str) -> str | None:
 
 def uscc(value: str) -> bool:
     """GB 32100-2015 unified social credit code: alphabet, region digits and mod-31 check."""
-    if len(value) != 18 or any(c not in USCC_ALPHABET for c in value):
+    if len(value) != 18:
         return False
-    if not value[2:8].isdigit() or int(value[2:4]) not in PROVINCES:
+    total = 0
+    for i in range(17):
+        code = _USCC_VALUES.get(value[i], -1)
+        if code < 0:
+            return False
+        total += code * _USCC_WEIGHTS[i]
+    if value[17] not in _USCC_VALUES or not value[2:8].isdigit() or int(value[2:4]) not in PROVINCES:
         return False
-    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(value[:17], _USCC_WEIGHTS, strict=True))
     return USCC_ALPHABET[(31 - total % 31) % 31] == value[17]
 
 
@@ -100,11 +110,12 @@ def org_code(value: str) -> bool:
 
 
 def luhn(digits: str) -> bool:
-    if not digits.isdigit():
+    if not digits.isdigit() or not digits.isascii():
         return False
     total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
+    n = len(digits)
+    for i in range(n):
+        d = ord(digits[n - 1 - i]) - 48
         if i % 2 == 1:
             d = d * 2 - 9 if d > 4 else d * 2
         total += d

@@ -15,8 +15,8 @@ def validate(value: str, params: Params) -> Verdict | None:
     parts = value.split(".")
     if len(parts) != 4:
         return None
-    for p in parts:  # a plain loop: this runs for nearly every log line
-        if (len(p) > 1 and p[0] == "0") or int(p) > 255:
+    for p in parts:  # a plain loop: this runs for nearly every log line; parts are 1-3 ASCII digits
+        if len(p) > 1 and (p[0] == "0" or (len(p) == 3 and p > "255")):
             return None
     variant = "private" if _internal(int(parts[0]), int(parts[1])) else "public"
     return _new_verdict(Verdict, (value, 0.8, variant, "", None, ""))
