@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from pathlib import Path
@@ -29,6 +30,7 @@ from secops.deadletter import DeadLetter
 from secops.detect.engine import DetectionEngine
 from secops.errors import StoreUnavailable
 from secops.model.alert import AlertChange, ChangeKind, alert_to_dict
+from secops.native import status as native_status
 from secops.parse.normalize import Normalizer, ZoneMap
 from secops.pipeline import Batch, Pipeline
 from secops.playbooks.loader import load_playbooks
@@ -291,6 +293,9 @@ class Daemon:
             await self._ledger("startup", {"version": _version(), "rules_sha256": rules_hash,
                                            "config_sha256": _config_hash(self.settings)})
             self.http_server = self._http_server()
+            # rules, scan engines and settings live as long as the process: the cyclic GC need not walk them
+            gc.freeze()
+            log.info("classification hot path: %s", native_status()[1])
             try:
                 await self._run_tasks()
             finally:

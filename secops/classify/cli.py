@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -148,6 +149,8 @@ def run_scan(files: Sequence[str], *, rules_paths: Sequence[Path], fmt: str | No
     try:
         classifier = Classifier.load([Path(p) for p in rules_paths], hmac_key=key)
         parse = _parser(fmt)
+        # the rules and scan engines live as long as the process: keep the cyclic GC from walking them again
+        gc.freeze()
     except ConfigError as err:
         for issue in err.issues:
             print(issue, file=sys.stderr)
