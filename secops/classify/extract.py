@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Final
 
 from secops.classify.detectors.base import (
     ANTI_HINT_PENALTY,
@@ -49,8 +50,8 @@ class Active:
 
 
 
-_SEPARATORS = frozenset(b"=:>")
-_LAST_VALUE = re.compile(r"[=:\"' \t]")
+_SEPARATORS: Final = frozenset(b"=:>")
+_LAST_VALUE: Final = re.compile(r"[=:\"' \t]")
 _SCANNERS: dict[tuple[tuple[Shape, ...], str], Scanner] = {}
 
 
@@ -87,7 +88,7 @@ class _Plan:
         self.category_sensitive = active.sensitive.get(active.category, False)
 
 
-_new_hit = tuple.__new__  # builds a Hit without the NamedTuple's Python-level __new__ (hot path)
+_new_hit: Final = tuple.__new__  # builds a Hit without the NamedTuple's Python-level __new__ (hot path)
 _Item = tuple[int, Hit, int, int, bool]  # (priority, hit, start, end, exclusive)
 
 

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from typing import Final
 
 # matched on the reversed text before a value, so the match is anchored and cheap
-_KEY_REVERSED = re.compile(
+_KEY_REVERSED: Final = re.compile(
     r"^[ \t]{0,2}[\"']?[ \t]{0,2}[=:][ \t]{0,2}[\"']?(?P<key>[A-Za-z0-9_.\-\[\]@]{1,49}|[\u4e00-\u9fa5]{1,12})"
     r"|^>(?P<xml>[A-Za-z0-9_.\-]{1,49})<"
 )
-_SPLIT = re.compile(r"[._\-\[\]@]+")
-_CAMEL = re.compile(r"[a-z0-9]+|[A-Z][a-z0-9]*")
-ROLE_PREFIXES = ("djr", "czr", "fddbr", "fr", "lxr", "hz", "br", "jhr", "sqr", "brlxr")
-WINDOW_CHARS = 64
+_SPLIT: Final = re.compile(r"[._\-\[\]@]+")
+_CAMEL: Final = re.compile(r"[a-z0-9]+|[A-Z][a-z0-9]*")
+ROLE_PREFIXES: Final = ("djr", "czr", "fddbr", "fr", "lxr", "hz", "br", "jhr", "sqr", "brlxr")
+WINDOW_CHARS: Final = 64
 
 
 def key_before(text: str, start: int) -> str:

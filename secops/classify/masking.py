@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable
-from typing import Literal
+from typing import Final, Literal
 
 Policy = Literal["masked", "masked_hash", "raw"]
 
@@ -103,7 +103,7 @@ BY_DETECTOR: dict[str, str] = {
 }
 
 
-_BY_DETECTOR_FN: dict[str, Callable[[str], str]] = {d: SHAPES[s] for d, s in BY_DETECTOR.items()}
+_BY_DETECTOR_FN: Final[dict[str, Callable[[str], str]]] = {d: SHAPES[s] for d, s in BY_DETECTOR.items()}
 
 
 def mask(detector: str, value: str) -> str:

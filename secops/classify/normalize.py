@@ -7,17 +7,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Final
 from urllib.parse import unquote
 
-_JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
-_PCT = re.compile(r"%[0-9A-Fa-f]{2}")
+_JSON_ESCAPE: Final = re.compile(r"\\u([0-9a-fA-F]{4})")
+_PCT: Final = re.compile(r"%[0-9A-Fa-f]{2}")
 # CEF custom fields: ``cs1Label=sfzh cs1=...`` -> ``sfzh=...`` so field-name hints see the real name. A label is
 # ``<custom key>Label=<name>`` with the key at a word boundary; found from the literal "Label=" (a fast search),
 # then the key is checked just before it.
 _CUSTOM_KEYS = r"(?:cs|cn|cfp|flexString|flexNumber|flexDate|deviceCustomString)\d{1,2}"
-_LABEL_VALUE = re.compile(r"Label=([^\s=]{1,64})")
-_LABEL_KEY = re.compile(rf"\b({_CUSTOM_KEYS})\Z")
-_LONGEST_KEY = len("deviceCustomString") + 2
+_LABEL_VALUE: Final = re.compile(r"Label=([^\s=]{1,64})")
+_LABEL_KEY: Final = re.compile(rf"\b({_CUSTOM_KEYS})\Z")
+_LONGEST_KEY: Final = len("deviceCustomString") + 2
 
 
 def _unescape(match: re.Match[str]) -> str:

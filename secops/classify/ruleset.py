@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from secops.classify.conditions import Cond, EventCtx, WindowUse, category_matches
 from secops.classify.extract import Extractor
@@ -14,9 +14,9 @@ from secops.classify.types import Classification, Hit
 from secops.classify.windows import WindowStore
 from secops.yamlio import Document
 
-FROM_CATEGORY = "from_category"
-MAX_SAMPLES = 3
-MEMO_SIZE = 8192  # verdicts by findings shape; cleared when full (a 200k-line dense corpus has ~7.5k shapes)
+FROM_CATEGORY: Final = "from_category"
+MAX_SAMPLES: Final = 3
+MEMO_SIZE: Final = 8192  # verdicts by findings shape; cleared when full (a 200k-line dense corpus has ~7.5k shapes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,7 +280,7 @@ class _Verdict(NamedTuple):
     explanation: str = ""
 
 
-_new_tuple = tuple.__new__  # a NamedTuple without its Python-level __new__ (hot path; every field given)
+_new_tuple: Final = tuple.__new__  # a NamedTuple without its Python-level __new__ (hot path; every field given)
 
 
 def _explain(c: Contribution) -> str:

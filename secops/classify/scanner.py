@@ -12,7 +12,7 @@ import logging
 from bisect import bisect_right
 from collections.abc import Sequence
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 import re2 as _re2
 
@@ -58,7 +58,7 @@ def wrap(shape: Shape) -> str:
 
 
 Span = tuple[int, int, int]  # (shape, start, end)
-_span_start = itemgetter(1)
+_span_start: Final = itemgetter(1)
 
 
 def _start(m: Match) -> int:

@@ -9,30 +9,31 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
+from typing import Final
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
+_ID_WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK: Final = "10X98765432"
 
 # GB/T 2260 provinces (first two digits), any era; 71 Taiwan, 81/82/83 HK/Macau/Taiwan residence permits.
-PROVINCES = frozenset(
+PROVINCES: Final = frozenset(
     {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
      50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83}
 )
-_PERMIT_PROVINCES = frozenset({71, 81, 82, 83})
+_PERMIT_PROVINCES: Final = frozenset({71, 81, 82, 83})
 
-USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_USCC_VALUES = {c: i for i, c in enumerate(USCC_ALPHABET)}
-_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
-_VIN_TRANSLIT = {
+USCC_ALPHABET: Final = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS: Final = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_USCC_VALUES: Final = {c: i for i, c in enumerate(USCC_ALPHABET)}
+_ORG_WEIGHTS: Final = (3, 7, 9, 10, 5, 8, 4, 2)
+_VIN_TRANSLIT: Final = {
     **{str(d): d for d in range(10)},
     **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
     **dict(zip("JKLMN", range(1, 6), strict=True)),
     "P": 7, "R": 9,
     **dict(zip("STUVWXYZ", range(2, 10), strict=True)),
 }
-_VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
-_TW_LETTERS = "ABCDEFGHJKLMNPQRSTUVXYWZIO"  # A=10 ... in the official order
+_VIN_WEIGHTS: Final = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
+_TW_LETTERS: Final = "ABCDEFGHJKLMNPQRSTUVXYWZIO"  # A=10 ... in the official order
 
 
 def id18_check_char(body17: str) -> str:

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 Params = Mapping[str, Any]
 
@@ -82,9 +82,9 @@ class Detector:
 
 
 # confidence adjustments applied by the engine
-HINT_BONUS = 0.3
-CONTEXT_BONUS = 0.2
-ANTI_HINT_PENALTY = 0.5
+HINT_BONUS: Final = 0.3
+CONTEXT_BONUS: Final = 0.2
+ANTI_HINT_PENALTY: Final = 0.5
 
 
 def strip_separators(value: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from secops.classify.detectors.base import Detector, Params, Shape, Verdict
 
 
@@ -22,7 +24,7 @@ def validate(value: str, params: Params) -> Verdict | None:
     return _new_verdict(Verdict, (value, 0.8, variant, "", None, ""))
 
 
-_new_verdict = tuple.__new__  # a Verdict without the NamedTuple's Python-level __new__
+_new_verdict: Final = tuple.__new__  # a Verdict without the NamedTuple's Python-level __new__
 
 
 DETECTOR = Detector(
