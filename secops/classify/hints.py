@@ -19,7 +19,7 @@ _KEY_REVERSED: Final = re.compile(
 )
 _SPLIT: Final = re.compile(r"[._\-\[\]@]+")
 _CAMEL: Final = re.compile(r"[a-z0-9]+|[A-Z][a-z0-9]*")
-ROLE_PREFIXES: Final = ("djr", "czr", "fddbr", "fr", "lxr", "hz", "br", "jhr", "sqr", "brlxr")
+ROLE_PREFIXES: Final[tuple[str, ...]] = ("djr", "czr", "fddbr", "fr", "lxr", "hz", "br", "jhr", "sqr", "brlxr")
 WINDOW_CHARS: Final = 64
 
 

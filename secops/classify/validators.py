@@ -11,7 +11,7 @@ import math
 from collections import Counter
 from typing import Final
 
-_ID_WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_WEIGHTS: Final[tuple[int, ...]] = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK: Final = "10X98765432"
 
 # GB/T 2260 provinces (first two digits), any era; 71 Taiwan, 81/82/83 HK/Macau/Taiwan residence permits.
@@ -22,9 +22,9 @@ PROVINCES: Final = frozenset(
 _PERMIT_PROVINCES: Final = frozenset({71, 81, 82, 83})
 
 USCC_ALPHABET: Final = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS: Final = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_USCC_WEIGHTS: Final[tuple[int, ...]] = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _USCC_VALUES: Final = {c: i for i, c in enumerate(USCC_ALPHABET)}
-_ORG_WEIGHTS: Final = (3, 7, 9, 10, 5, 8, 4, 2)
+_ORG_WEIGHTS: Final[tuple[int, ...]] = (3, 7, 9, 10, 5, 8, 4, 2)
 _VIN_TRANSLIT: Final = {
     **{str(d): d for d in range(10)},
     **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
@@ -32,7 +32,7 @@ _VIN_TRANSLIT: Final = {
     "P": 7, "R": 9,
     **dict(zip("STUVWXYZ", range(2, 10), strict=True)),
 }
-_VIN_WEIGHTS: Final = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
+_VIN_WEIGHTS: Final[tuple[int, ...]] = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
 _TW_LETTERS: Final = "ABCDEFGHJKLMNPQRSTUVXYWZIO"  # A=10 ... in the official order
 
 
