@@ -37,12 +37,13 @@ class Active:
     min_confidence: float = 0.5
     params: Params = field(default_factory=dict)
     sensitive: Mapping[str, bool] = field(default_factory=dict)  # category -> sensitive-PI flag
-    # anti-hints as lower-cased literals: a cheap substring pre-test before looking for the key token
-    anti_literals: tuple[bytes, ...] = field(init=False, default=())
+    # anti-hints as one literal alternation (lower case): a cheap pre-test before looking for the key token
+    anti_literals: re.Pattern[bytes] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         if self.anti_hints:
-            object.__setattr__(self, "anti_literals", tuple(sorted(w.lower().encode() for w in self.anti_hints)))
+            words = sorted((re.escape(w.lower().encode()) for w in self.anti_hints), key=len, reverse=True)
+            object.__setattr__(self, "anti_literals", re.compile(b"|".join(words)))
 
     @property
     def name(self) -> str:
@@ -164,10 +165,9 @@ class Extractor:
         keyed = not _SEPARATORS.isdisjoint(buf[max(0, start - 4):start])
         # when only an anti-hint can change the outcome, a literal pre-test decides whether to look further
         if confidence >= a.min_confidence:
-            if not keyed or not a.anti_literals:
-                return confidence
-            near = buf[max(0, start - 64):start].lower()
-            if not any(near.find(word) >= 0 for word in a.anti_literals):  # `in` on bytes tries int() first
+            anti = a.anti_literals
+            # (not re.IGNORECASE: that costs sre its literal search, several times the lower())
+            if not keyed or anti is None or anti.search(buf[max(0, start - 64):start].lower()) is None:
                 return confidence
         if keyed:
             before = buf[max(0, start - 96):start].decode("utf-8", "ignore")
