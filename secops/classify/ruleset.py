@@ -62,8 +62,9 @@ class CompiledRule:
         return bool(self.windows)
 
 
-@dataclass(frozen=True, slots=True)
-class Contribution:
+class Contribution(NamedTuple):
+    """One rule's say on an event (a NamedTuple: built for every matching rule on a memo miss)."""
+
     rank: int
     grade: str
     category: str | None
