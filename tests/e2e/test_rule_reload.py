@@ -76,11 +76,15 @@ def test_broken_change_refused_valid_change_applied(tmp_path: Path) -> None:
         assert api.status_code == 422
         assert any("broken.yml" in e for e in api.json()["errors"])
 
-        # fixed in place: the broken file is removed, a new rule is written in place; it applies
+        # fixed in place: the broken file is removed, a new rule is written in place; it applies (the watcher
+        # may see the two changes as two reloads: wait for the one that brings the new rule)
+        loaded = daemon.metric("secops_rules_loaded", kind="detection")
         (rules / "detection" / "stable" / "broken.yml").unlink()
         (rules / "detection" / "stable" / "backup_probe.yml").write_text(NEW_RULE)
         wait_until(lambda: daemon.metric("secops_rules_reload_total", outcome="success") >= 1, timeout=20,
                    message="valid change applied")
+        wait_until(lambda: daemon.metric("secops_rules_loaded", kind="detection") == loaded + 1, timeout=20,
+                   message="the new rule in force")
         send(daemon, "/site.bak.zip")
         wait_until(lambda: matches(daemon, "0d9c1f5e-0000-4000-8000-00000000b0b0") == 1,
                    message="the new rule fires without a restart")
