@@ -29,15 +29,13 @@ from __future__ import annotations
 import argparse
 import gc
 import io
-import os
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from bench.callgrind import collected
 from bench.corpus import generate
 from secops.classify import validators as v
 from secops.classify.cli import scan_stream
@@ -206,6 +204,7 @@ def report(title: str, classifier: Classifier, data: list[bytes]) -> None:
           f"ours vs floor: {t['floor'] / t['ours']:.2f}x (>= 1.0 means no slower than the floor)")
 
 
+MODULE = "bench.classify_throughput"
 WARMUP = 3000  # as many lines as measured: memos and caches in the state a long scan keeps them
 CORPORA = {"dense": 0.35, "realistic": 0.08}
 
@@ -223,20 +222,9 @@ def _child(corpus_name: str, method: str, count: int, measure: bool) -> None:
         run[method](data[:count])
 
 
-def _collected(args: list[str]) -> int:
-    cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-m",
-           "bench.classify_throughput", *args]
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True, timeout=3600)
-    m = re.search(r"Collected : (\d+)", done.stderr)
-    if m is None:
-        raise RuntimeError(f"no instruction count from valgrind: {done.stderr[-500:]}")
-    return int(m.group(1))
-
-
 def instructions(corpus_name: str, method: str, count: int) -> float:
     base = ["--child", corpus_name, method, "--lines", str(count)]
-    return (_collected([*base, "--measure"]) - _collected(base)) / count
+    return (collected(MODULE, [*base, "--measure"]) - collected(MODULE, base)) / count
 
 
 def instruction_table(count: int) -> None:

@@ -19,15 +19,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import re
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from bench.callgrind import collected
 from secops.parse import Normalizer, ParserOptions, ZoneMap, build_parser
 
 BASE = 1_767_225_600  # 2026-01-01T00:00:00Z
@@ -164,21 +161,11 @@ def _child(name: str, what: str, count: int, measure: bool) -> None:
         _time_parse(lines[WARMUP:], fmt, normalizer)
 
 
-def _collected(args: list[str]) -> int:
-    cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-m",
-           "bench.parse_bench", *args]
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True, timeout=1800)
-    m = re.search(r"Collected : (\d+)", done.stderr)
-    if m is None:
-        raise RuntimeError(f"no instruction count from valgrind: {done.stderr[-500:]}")
-    return int(m.group(1))
-
-
 def instructions(name: str, what: str, count: int) -> float:
     """Instructions per line for ``what`` (``parse`` or ``loads``) over ``count`` lines of ``name``."""
     base = ["--child", name, what, "--lines", str(count)]
-    return (_collected([*base, "--measure"]) - _collected(base)) / count
+    return (collected("bench.parse_bench", [*base, "--measure"], timeout=1800)
+            - collected("bench.parse_bench", base, timeout=1800)) / count
 
 
 def _instruction_table(names: list[str], count: int) -> None:
