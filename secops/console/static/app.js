@@ -214,6 +214,15 @@ function onMeta(m) {
   S.silences = new Map(m.silences.map((s) => [s.id, s]));
   renderHeader();
   renderSide();
+  // a card silenced before this message arrived shows its silence's owner, reason and time left only now
+  let silenced = false;
+  for (const row of S.rows.values()) {
+    if (row.quiet && row.quiet.reason === "silenced") {
+      S.dirty.add(groupKey(row));
+      silenced = true;
+    }
+  }
+  if (silenced) scheduleRender();
 }
 
 function onRows(data) {
