@@ -23,9 +23,9 @@ sys.path.insert(0, str(ROOT))
 from secops.native import BUILD_DIR, MANIFEST, NATIVE_MODULES, expected_manifest  # noqa: E402
 
 
-def group_name() -> str:
+def group_name(manifest: dict[str, object]) -> str:
     """Named after the sources, so a process holding an older build never mixes it with a newer one."""
-    digest = hashlib.sha256(json.dumps(expected_manifest(), sort_keys=True).encode()).hexdigest()
+    digest = hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()
     return f"secops_native_{digest[:12]}"
 
 
@@ -42,17 +42,19 @@ def build() -> None:
     from mypyc.build import mypycify
     from setuptools import Distribution
 
+    manifest = expected_manifest()  # read before compiling: a source edited meanwhile leaves the build stale
     temp = ROOT / "build" / "native-tmp"
     staged = BUILD_DIR.with_name("native.new")
     shutil.rmtree(staged, ignore_errors=True)
-    extensions = mypycify(list(NATIVE_MODULES), opt_level="3", group_name=group_name(), target_dir=str(temp / "c"))
+    extensions = mypycify(list(NATIVE_MODULES), opt_level="3", group_name=group_name(manifest),
+                          target_dir=str(temp / "c"))
     dist = Distribution({"name": "secops-native", "ext_modules": extensions})
     command = dist.get_command_obj("build_ext")
     command.build_lib = str(staged)
     command.build_temp = str(temp / "obj")
     command.parallel = os.cpu_count() or 1
     dist.run_command("build_ext")
-    (staged / MANIFEST.name).write_text(json.dumps(expected_manifest(), indent=1, sort_keys=True) + "\n")
+    (staged / MANIFEST.name).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     retired = BUILD_DIR.with_name("native.old")
     shutil.rmtree(retired, ignore_errors=True)
     if BUILD_DIR.exists():
