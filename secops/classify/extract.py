@@ -96,16 +96,9 @@ _Item = tuple[int, Hit, int, int, bool]  # (priority, hit, start, end, exclusive
 class Extractor:
     def __init__(self, active: Sequence[Active], *, engine: str = "auto") -> None:
         self.active = tuple(active)
-        shapes: list[Shape] = []
-        self._owner: list[int] = []
-        for index, a in enumerate(self.active):
-            for shape in a.detector.shapes_for(a.hints, a.context):
-                shapes.append(shape)
-                self._owner.append(index)
-        self.scanner = scanner_for(tuple(shapes), engine)
-        self._by_shape = [(shape, self.active[owner], self.active[owner].detector)
-                          for shape, owner in zip(shapes, self._owner, strict=True)]
-        self._plans = [_Plan(shape, a) for shape, a, _ in self._by_shape]
+        # one plan per scanner shape, in the scanner's shape order (its match ids index this list)
+        self._plans = [_Plan(shape, a) for a in self.active for shape in a.detector.shapes_for(a.hints, a.context)]
+        self.scanner = scanner_for(tuple(p.shape for p in self._plans), engine)
         self.hint_index = HintIndex({a.name: a.hints for a in self.active},
                                     {a.name: a.anti_hints for a in self.active})
 
