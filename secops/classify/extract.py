@@ -17,7 +17,7 @@ from secops.classify.detectors.base import (
     Shape,
     Verdict,
 )
-from secops.classify.hints import HintIndex, key_before
+from secops.classify.hints import HintIndex, key_before_utf8
 from secops.classify.normalize import normalize
 from secops.classify.scanner import Scanner
 from secops.classify.types import Hit
@@ -37,13 +37,6 @@ class Active:
     min_confidence: float = 0.5
     params: Params = field(default_factory=dict)
     sensitive: Mapping[str, bool] = field(default_factory=dict)  # category -> sensitive-PI flag
-    # anti-hints as one literal alternation (lower case): a cheap pre-test before looking for the key token
-    anti_literals: re.Pattern[bytes] | None = field(init=False, default=None)
-
-    def __post_init__(self) -> None:
-        if self.anti_hints:
-            words = sorted((re.escape(w.lower().encode()) for w in self.anti_hints), key=len, reverse=True)
-            object.__setattr__(self, "anti_literals", re.compile(b"|".join(words)))
 
     @property
     def name(self) -> str:
@@ -51,7 +44,6 @@ class Active:
 
 
 
-_SEPARATORS: Final = frozenset(b"=:>")
 _LAST_VALUE: Final = re.compile(r"[=:\"' \t]")
 _SCANNERS: dict[tuple[tuple[Shape, ...], str], Scanner] = {}
 
@@ -154,17 +146,11 @@ class Extractor:
         return p.priority, hit, start, end, p.exclusive
 
     def _with_evidence(self, buf: bytes, start: int, a: Active, confidence: float) -> float:
-        # a key can only precede the value when a separator sits just before it (cheap byte test first)
-        keyed = not _SEPARATORS.isdisjoint(buf[max(0, start - 4):start])
-        # when only an anti-hint can change the outcome, a literal pre-test decides whether to look further
-        if confidence >= a.min_confidence:
-            anti = a.anti_literals
-            # (not re.IGNORECASE: that costs sre its literal search, several times the lower())
-            if not keyed or anti is None or anti.search(buf[max(0, start - 64):start].lower()) is None:
-                return confidence
-        if keyed:
-            before = buf[max(0, start - 96):start].decode("utf-8", "ignore")
-            pro, con = self.hint_index.lookup(key_before(before, len(before)))
+        # the field name right before the value (only when a separator sits within 4 bytes of it), read off
+        # the bytes: a hint raises confidence, an anti-hint (``version=1.2.3.4``) rejects
+        key = key_before_utf8(buf, start, 3)
+        if key:
+            pro, con = self.hint_index.lookup(key)
             if a.name in pro:
                 confidence += HINT_BONUS
             elif a.name in con:

@@ -32,6 +32,85 @@ def key_before(text: str, start: int) -> str:
     return key if not key[0].isdigit() else ""
 
 
+
+def _table(chars: bytes) -> bytes:
+    return bytes(1 if c in chars else 0 for c in range(256))
+
+
+# byte classes as 256-entry tables (one index per byte on the hot path)
+_ALNUM: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+_KEY_CHAR: Final = _table(_ALNUM + b"_.-[]@")
+_XML_CHAR: Final = _table(_ALNUM + b"_.-")
+_QUOTE: Final = _table(b"\"'")
+_BLANK: Final = _table(b" \t")
+
+
+def key_before_utf8(buf: bytes, start: int, gap: int = WINDOW_CHARS) -> str:
+    """``key_before`` read straight off UTF-8 bytes (``buf[:start]``), without decoding or reversing a
+    window: the same grammar, walked backwards. ``gap`` bounds how many blanks and quotes may sit between
+    the separator and the value."""
+    j = start - 1
+    if j < 0:
+        return ""
+    if buf[j] == 62:  # '>': an XML element <key>value
+        return _xml_key(buf, j)
+    # [ \t]{0,2}["']?[ \t]{0,2} then [=:], read backwards
+    i = _blanks(buf, j)
+    if i >= 0 and _QUOTE[buf[i]]:
+        i -= 1
+    i = _blanks(buf, i)
+    if i < 0 or j - i > gap or (buf[i] != 61 and buf[i] != 58):  # '=' or ':'
+        return ""
+    # then [ \t]{0,2}["']? and the key
+    i = _blanks(buf, i - 1)
+    if i >= 0 and _QUOTE[buf[i]]:
+        i -= 1
+    if i < 0:
+        return ""
+    end = i + 1
+    while i >= 0 and end - i <= 49 and _KEY_CHAR[buf[i]]:
+        i -= 1
+    if i + 1 < end:
+        return _ascii_key(buf, i + 1, end)
+    return _han_key(buf, end)
+
+
+def _blanks(buf: bytes, i: int) -> int:
+    """Up to two blanks ending at ``i``, skipped backwards."""
+    if i >= 0 and _BLANK[buf[i]]:
+        i -= 1
+        if i >= 0 and _BLANK[buf[i]]:
+            i -= 1
+    return i
+
+
+def _xml_key(buf: bytes, j: int) -> str:
+    i = j - 1
+    while i >= 0 and j - 1 - i < 50 and _XML_CHAR[buf[i]]:
+        i -= 1
+    n = j - 1 - i
+    if n < 1 or n > 49 or i < 0 or buf[i] != 60:  # '<'
+        return ""
+    return _ascii_key(buf, i + 1, j)
+
+
+def _han_key(buf: bytes, end: int) -> str:
+    """[\u4e00-\u9fa5]{1,12} ending at ``end``: three UTF-8 bytes each."""
+    i = end - 1
+    chars = 0
+    while chars < 12 and i >= 2 and 0xE4 <= buf[i - 2] <= 0xE9:
+        cp = ((buf[i - 2] & 0x0F) << 12) | ((buf[i - 1] & 0x3F) << 6) | (buf[i] & 0x3F)
+        if cp < 0x4E00 or cp > 0x9FA5:
+            break
+        i -= 3
+        chars += 1
+    return buf[i + 1:end].decode() if chars else ""
+
+
+def _ascii_key(buf: bytes, lo: int, hi: int) -> str:
+    return "" if 48 <= buf[lo] <= 57 else buf[lo:hi].decode("ascii")  # a key never starts with a digit
+
+
 def key_tokens(key: str) -> frozenset[str]:
     """Lower-cased whole tokens of a field name, their concatenation, and role-prefix-stripped forms."""
     if not key.isascii():
