@@ -27,7 +27,6 @@ long scan), and the difference is divided by the lines.
 from __future__ import annotations
 
 import argparse
-import gc
 import io
 import re
 import time
@@ -37,6 +36,7 @@ from typing import Any
 
 from bench.callgrind import collected
 from bench.corpus import generate
+from secops import gcpolicy
 from secops.classify import validators as v
 from secops.classify.cli import scan_stream
 from secops.classify.engine import Classifier
@@ -217,7 +217,7 @@ def _child(corpus_name: str, method: str, count: int, measure: bool) -> None:
         "ours": lambda chunk: run_ours(classifier, chunk), "floor": lambda chunk: run_floor(classifier, chunk),
         "naive": run_naive}
     run[method](data[count:])
-    gc.freeze()  # as `secops scan` does once its rules are loaded
+    gcpolicy.settle()  # as `secops scan` does once its rules are loaded
     if measure:
         run[method](data[:count])
 
@@ -261,7 +261,7 @@ def main() -> None:
     classifier = Classifier.load([ROOT / "rules" / "classification"], hmac_key=KEY)
     dense = corpus(args.lines)
     run_ours(classifier, dense[:2000])  # warm caches
-    gc.freeze()  # as `secops scan` does once its rules are loaded (every method below benefits alike)
+    gcpolicy.settle()  # as `secops scan` does once its rules are loaded (every method below runs under it)
     report("dense corpus (35% of lines carry 1-3 planted values, 30% decoys; an IP on every line)",
            classifier, dense)
     report("realistic density (8% of lines carry planted values)", classifier, corpus(args.lines, 0.08))

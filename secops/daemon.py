@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import signal
 from pathlib import Path
@@ -16,6 +15,7 @@ import uvicorn
 from prometheus_client import disable_created_metrics
 from watchfiles import awatch
 
+from secops import gcpolicy
 from secops.alerting.alertmanager import AlertmanagerClient, build_client
 from secops.alerting.state import AlertBook
 from secops.api import alerts as alerts_api
@@ -293,8 +293,7 @@ class Daemon:
             await self._ledger("startup", {"version": _version(), "rules_sha256": rules_hash,
                                            "config_sha256": _config_hash(self.settings)})
             self.http_server = self._http_server()
-            # rules, scan engines and settings live as long as the process: the cyclic GC need not walk them
-            gc.freeze()
+            gcpolicy.settle()
             log.info("classification hot path: %s", native_status()[1])
             try:
                 await self._run_tasks()

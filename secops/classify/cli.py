@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -12,6 +11,7 @@ from typing import Any, BinaryIO, TextIO
 
 import orjson
 
+from secops import gcpolicy
 from secops.classify.compile import build
 from secops.classify.engine import Classifier
 from secops.classify.ruletests import RuleTestResult, run_rule_tests
@@ -149,8 +149,7 @@ def run_scan(files: Sequence[str], *, rules_paths: Sequence[Path], fmt: str | No
     try:
         classifier = Classifier.load([Path(p) for p in rules_paths], hmac_key=key)
         parse = _parser(fmt)
-        # the rules and scan engines live as long as the process: keep the cyclic GC from walking them again
-        gc.freeze()
+        gcpolicy.settle()
     except ConfigError as err:
         for issue in err.issues:
             print(issue, file=sys.stderr)
