@@ -81,7 +81,6 @@ class _Plan:
         self.category_sensitive = active.sensitive.get(active.category, False)
 
 
-_new_hit: Final = tuple.__new__  # builds a Hit without the NamedTuple's Python-level __new__ (hot path)
 _Item = tuple[int, Hit, int, int, bool]  # (priority, hit, start, end, exclusive)
 
 
@@ -132,8 +131,8 @@ class Extractor:
         else:
             category = p.category
             sensitive = p.category_sensitive
-        hit = _new_hit(Hit, (p.name, category, verdict.value, confidence, False, verdict.identity, verdict.birth,
-                             verdict.region, sensitive))
+        hit = Hit(p.name, category, verdict.value, confidence, False, verdict.identity, verdict.birth, verdict.region,
+                  sensitive)
         return p.priority, hit, start, end, p.exclusive
 
     @staticmethod

@@ -10,20 +10,24 @@ from typing import Any, NamedTuple
 from secops.classify.masking import mask
 
 
-class Hit(NamedTuple):
-    """One detected value (immutable; a NamedTuple because millions are built on the hot path).
-    ``value`` and ``identity`` are raw and never leave classification: use ``masked_value`` (display) and
-    keyed hashes (counting)."""
+class Hit:
+    """One detected value. ``value`` and ``identity`` are raw and never leave classification: use
+    ``masked_value`` (display) and keyed hashes (counting). A plain class: compiled by mypyc it is built by a
+    direct call and read as struct fields (millions are built on the hot path); treat it as immutable."""
 
-    detector: str
-    category: str
-    value: str
-    confidence: float
-    masked: bool = False  # the log already carried a desensitised form
-    identity: str = ""
-    birth: dt.date | None = None
-    region: str = ""
-    sensitive: bool = False
+    __slots__ = ("birth", "category", "confidence", "detector", "identity", "masked", "region", "sensitive", "value")
+
+    def __init__(self, detector: str, category: str, value: str, confidence: float, masked: bool = False,
+                 identity: str = "", birth: dt.date | None = None, region: str = "", sensitive: bool = False) -> None:
+        self.detector = detector
+        self.category = category
+        self.value = value
+        self.confidence = confidence
+        self.masked = masked  # the log already carried a desensitised form
+        self.identity = identity
+        self.birth = birth
+        self.region = region
+        self.sensitive = sensitive
 
     @property
     def masked_value(self) -> str:

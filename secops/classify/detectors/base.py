@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, NamedTuple
+from typing import Any, Final
 
 Params = Mapping[str, Any]
 
@@ -35,16 +35,24 @@ class Shape:
     extend_left: str = ""
 
 
-class Verdict(NamedTuple):
-    """A validated candidate (a NamedTuple: one is built per candidate on the hot path). ``value`` is
-    canonical (separators removed) and never leaves the process except masked or as a keyed hash."""
+class Verdict:
+    """A validated candidate. ``value`` is canonical (separators removed) and never leaves the process except
+    masked or as a keyed hash. A plain class: compiled by mypyc it is built by a direct call and read as
+    struct fields (one per candidate on the hot path)."""
 
-    value: str
-    confidence: float
-    variant: str = ""  # selects a per-variant category, e.g. ipv4 "private" / "public"
-    identity: str = ""  # canonical person identifier (hashed for distinct-subject counts); "" = none
-    birth: dt.date | None = None  # derived fact (resident IDs)
-    region: str = ""  # six-digit region code (resident IDs)
+    __slots__ = ("birth", "confidence", "identity", "region", "value", "variant")
+
+    def __init__(self, value: str, confidence: float, variant: str = "", identity: str = "",
+                 birth: dt.date | None = None, region: str = "") -> None:
+        self.value = value
+        self.confidence = confidence
+        self.variant = variant  # selects a per-variant category, e.g. ipv4 "private" / "public"
+        self.identity = identity  # canonical person identifier (hashed for distinct-subject counts); "" = none
+        self.birth = birth  # derived fact (resident IDs)
+        self.region = region  # six-digit region code (resident IDs)
+
+    def __repr__(self) -> str:  # never print the raw value
+        return f"Verdict({self.confidence:.2f}, variant={self.variant!r})"
 
 
 Validate = Callable[[str, Params], "Verdict | None"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Final
-
 from secops.classify.detectors.base import Detector, Params, Shape, Verdict
 
 
@@ -21,10 +19,7 @@ def validate(value: str, params: Params) -> Verdict | None:
         if len(p) > 1 and (p[0] == "0" or (len(p) == 3 and p > "255")):
             return None
     variant = "private" if _internal(int(parts[0]), int(parts[1])) else "public"
-    return _new_verdict(Verdict, (value, 0.8, variant, "", None, ""))
-
-
-_new_verdict: Final = tuple.__new__  # a Verdict without the NamedTuple's Python-level __new__
+    return Verdict(value, 0.8, variant)
 
 
 DETECTOR = Detector(
