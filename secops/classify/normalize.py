@@ -8,17 +8,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from typing import Final
-from urllib.parse import unquote
 
 _JSON_ESCAPE: Final = re.compile(r"\\u([0-9a-fA-F]{4})")
-_PCT: Final = re.compile(r"%[0-9A-Fa-f]{2}")
+_PCT_RUN: Final = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 # CEF custom fields: ``cs1Label=sfzh cs1=...`` -> ``sfzh=...`` so field-name hints see the real name. A label is
-# ``<custom key>Label=<name>`` with the key at a word boundary; found from the literal "Label=" (a fast search),
-# then the key is checked just before it.
-_CUSTOM_KEYS = r"(?:cs|cn|cfp|flexString|flexNumber|flexDate|deviceCustomString)\d{1,2}"
-_LABEL_VALUE: Final = re.compile(r"Label=([^\s=]{1,64})")
-_LABEL_KEY: Final = re.compile(rf"\b({_CUSTOM_KEYS})\Z")
-_LONGEST_KEY: Final = len("deviceCustomString") + 2
+# ``<custom key>Label=<name>`` with the key at a word boundary (``\b(<key>)Label=([^\s=]{1,64})``, left to
+# right, as re.findall reads it); found from the literal "Label=", then the key is read backwards from it.
+_CUSTOM_KEYS: Final[tuple[str, ...]] = ("cs", "cn", "cfp", "flexString", "flexNumber", "flexDate",
+                                        "deviceCustomString")
 
 
 def _unescape(match: re.Match[str]) -> str:
@@ -26,18 +23,50 @@ def _unescape(match: re.Match[str]) -> str:
     return ch if not 0xD800 <= ord(ch) <= 0xDFFF else match.group(0)
 
 
+def _percent_decoded(match: re.Match[str]) -> str:
+    """A run of %XX escapes as ``urllib.parse.unquote(errors="replace")`` decodes it (without its per-call
+    splitting of the whole text in Python)."""
+    return bytes.fromhex(match.group().replace("%", "")).decode("utf-8", "replace")
+
+
 def _labels(text: str) -> dict[str, str]:
-    """Custom key -> label name, as ``dict(re.findall(r"\\b(<key>)Label=([^\\s=]{1,64})", text))`` would give."""
+    r"""Custom key -> label name, as ``dict(re.findall(r"\b(<key>)Label=([^\s=]{1,64})", text))`` would give."""
     labels: dict[str, str] = {}
     consumed = 0  # a label's value may swallow what looks like the next key, as a left-to-right scan would
-    for m in _LABEL_VALUE.finditer(text):
-        start = m.start()
-        key = _LABEL_KEY.search(text, max(0, start - _LONGEST_KEY), start)
-        if key is None or key.start() < consumed:
+    pos = 0
+    size = len(text)
+    while (i := text.find("Label=", pos)) >= 0:
+        start = i + 6
+        end = start
+        limit = min(size, start + 64)
+        while end < limit and text[end] != "=" and not text[end].isspace():
+            end += 1
+        if end == start:  # no name: the scan goes on from the next character
+            pos = i + 1
             continue
-        labels[key.group(1)] = m.group(1)
-        consumed = m.end()
+        pos = end
+        key = _label_key(text, i)
+        if key and i - len(key) >= consumed:
+            labels[key] = text[start:end]
+            consumed = end
     return labels
+
+
+def _label_key(text: str, i: int) -> str:
+    r"""``\b(<key>)\d{1,2}`` ending at ``i``, or ""."""
+    digits = 0
+    while digits < 3 and i - digits > 0 and text[i - digits - 1].isdecimal():
+        digits += 1
+    if digits == 0 or digits == 3:
+        return ""
+    head = i - digits
+    for name in _CUSTOM_KEYS:
+        begin = head - len(name)
+        if begin >= 0 and text.startswith(name, begin):
+            if begin > 0 and (text[begin - 1].isalnum() or text[begin - 1] == "_"):  # not at a word boundary
+                return ""
+            return text[begin:i]
+    return ""
 
 
 def _cef_labels(text: str) -> str:
@@ -68,8 +97,8 @@ def _cef_labels(text: str) -> str:
 def normalize(text: str) -> str:
     if "Label=" in text:
         text = _cef_labels(text)
-    if "%" in text and _PCT.search(text):
-        text = unquote(text, errors="replace")
+    if "%" in text:
+        text = _PCT_RUN.sub(_percent_decoded, text)
     if "\\u" in text:
         text = _JSON_ESCAPE.sub(_unescape, text)
     if not text.isascii():

@@ -1,13 +1,15 @@
-"""CEF label renaming must equal the straightforward regex form it replaced (kept here as the oracle)."""
+"""CEF label renaming and percent-decoding must equal the straightforward forms they replaced (kept here as
+the oracles: a regex, and urllib)."""
 
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from secops.classify.normalize import _cef_labels, normalize
+from secops.classify.normalize import _PCT_RUN, _cef_labels, _percent_decoded, normalize
 
 _KEYS = r"(?:cs|cn|cfp|flexString|flexNumber|flexDate|deviceCustomString)\d{1,2}"
 _ORACLE_LABEL = re.compile(rf"\b({_KEYS})Label=([^\s=]{{1,64}})")
@@ -45,10 +47,20 @@ def test_tricky_label_layouts_match_the_regex_form() -> None:
 
 
 _PIECES = st.sampled_from(["cs1", "cs2", "cs10", "cn3", "flexString1", "deviceCustomString2", "Label=", "=",
-                           " ", "\t", "x", "_", ".", "sfzh", "9", "张"])
+                           " ", "\t", "x", "_", ".", "sfzh", "9", "张", "\uff11", "\u3000", "é", "cfp", "7"])
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=2000, deadline=None)
 @given(st.lists(_PIECES, max_size=24).map("".join))
 def test_any_mix_of_labels_and_keys_matches_the_regex_form(text: str) -> None:
     assert _cef_labels(text) == oracle(text)
+
+
+_URL_PIECES = st.sampled_from(["%", "%2", "%2A", "%e4", "%E4%B8%AD", "%B8", "%AD", "%41", "%zz", "a", " ", "张",
+                               "%F0%9F%98%80", "%C3", "%ff", "=", "&", "%25", "%0A"])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_URL_PIECES, max_size=16).map("".join))
+def test_percent_decoding_matches_urllib(text: str) -> None:
+    assert _PCT_RUN.sub(_percent_decoded, text) == unquote(text, errors="replace")
