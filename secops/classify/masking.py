@@ -58,9 +58,10 @@ def mask_ip(value: str) -> str:
     if ":" in value:
         groups = value.split(":")
         return ":".join(groups[:2]) + ":*"
+    second = value.find(".", value.find(".") + 1)
+    if second > 0 and value.count(".") == 3:  # a dotted quad (nearly every log line): no lists built
+        return value[:second] + ".*.*"
     parts = value.split(".")
-    if len(parts) == 4:  # the common case, without building lists
-        return f"{parts[0]}.{parts[1]}.*.*"
     return ".".join(parts[:2] + ["*"] * (len(parts) - 2))
 
 

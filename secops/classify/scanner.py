@@ -84,6 +84,15 @@ def _last_char_len(buf: bytes, end: int) -> int:
     return n
 
 
+def _keep_longest(found: list[Span], sid: int, start: int, end: int) -> None:
+    """Add a span; one already there for the same shape and start gets this (later, so longer) end instead."""
+    for i, (s, b, _) in enumerate(found):
+        if s == sid and b == start:
+            found[i] = (sid, start, end)
+            return
+    found.append((sid, start, end))
+
+
 def check_linear(pattern: str, *, utf8: bool = True, caseless: bool = False) -> str | None:
     """Why ``pattern`` is refused (backreferences, lookaround, ...), or None when both engines accept it."""
     if _hs is not None:
@@ -110,7 +119,9 @@ class Scanner:
         self.shapes = tuple(shapes)
         self.engine = "hyperscan" if engine in ("auto", "hyperscan") and _hs is not None else "re2"
         self._wrapped = [wrap(s) for s in self.shapes]
-        self._trims = [(s.left != "none", s.right != "none", s.utf8) for s in self.shapes]
+        self._trim_left = [s.left != "none" for s in self.shapes]
+        self._trim_right = [s.right != "none" for s in self.shapes]
+        self._utf8 = [s.utf8 for s in self.shapes]
         self._exclusive = [s.exclusive for s in self.shapes]
         # key-led shapes: scanned without SOM, their start recovered by ``_late`` (see the module docstring)
         self._late_start = [late_start and not s.exclusive for s in self.shapes]
@@ -225,7 +236,7 @@ class Scanner:
             return self._trimmed_one(buf, reported[0], base)
         late = self._late_start
         starts: dict[tuple[int, int], int] | None = None
-        ends: dict[tuple[int, int], int] = {}
+        found: list[Span] = []
         for sid, start, end in reported:
             if late[sid]:
                 if starts is None:
@@ -233,13 +244,10 @@ class Scanner:
                 start = starts.get((sid, end), -1)
                 if start < 0:
                     continue
-            start, end = self._trim(buf, sid, start, end)
-            if start < base:
+            start = self._trim_start(buf, sid, start) - base
+            if start < 0:
                 return None
-            key = (sid, start)
-            if ends.get(key, -1) < end:
-                ends[key] = end
-        found = [(sid, start - base, end - base) for (sid, start), end in ends.items()]
+            _keep_longest(found, sid, start, self._trim_end(buf, sid, end) - base)
         if len(found) > 1:
             found.sort(key=_span_start)
         return found
@@ -250,17 +258,20 @@ class Scanner:
             start = self._late_starts(buf, base, end).get((sid, end), -1)
             if start < 0:  # only a match reaching back over the framing ends here
                 return []
-        start, end = self._trim(buf, sid, start, end)
-        return [(sid, start - base, end - base)] if start >= base else None
+        start = self._trim_start(buf, sid, start)
+        return [(sid, start - base, self._trim_end(buf, sid, end) - base)] if start >= base else None
 
-    def _trim(self, buf: bytes, sid: int, start: int, end: int) -> tuple[int, int]:
-        """The value's offsets without the boundary guards around it."""
-        left, right, utf8 = self._trims[sid]
-        if left:
-            start += _utf8_len(buf, start) if utf8 else 1
-        if right:
-            end -= _last_char_len(buf, end) if utf8 else 1
-        return start, end
+    def _trim_start(self, buf: bytes, sid: int, start: int) -> int:
+        """The value's start without the boundary guard before it."""
+        if self._trim_left[sid]:
+            return start + (_utf8_len(buf, start) if self._utf8[sid] else 1)
+        return start
+
+    def _trim_end(self, buf: bytes, sid: int, end: int) -> int:
+        """The value's end without the boundary guard after it."""
+        if self._trim_right[sid]:
+            return end - (_last_char_len(buf, end) if self._utf8[sid] else 1)
+        return end
 
     def _late_starts(self, buf: bytes, base: int, end: int) -> dict[tuple[int, int], int]:
         """Leftmost start per (shape, end) of the key-led shapes, from the SOM database of only those shapes
