@@ -56,10 +56,13 @@ class CompiledRule:
     doc: Document
     index: int
     triggers: frozenset[str] | None = None  # detectors one of which must be present (None: always evaluate)
+    # ``referenced`` split once: detector names, and the category patterns of "category:<pattern>" entries
+    ref_categories: tuple[str, ...] = field(init=False, default=())
+    windowed: bool = field(init=False, default=False)
 
-    @property
-    def windowed(self) -> bool:
-        return bool(self.windows)
+    def __post_init__(self) -> None:
+        self.ref_categories = tuple(r[9:] for r in sorted(self.referenced) if r.startswith("category:"))
+        self.windowed = bool(self.windows)
 
 
 class Contribution(NamedTuple):
@@ -201,9 +204,9 @@ class RuleSet:
             return self._from_category(rule, ctx)
         category = rule.category or self._top_category(ctx)
         present = {h.detector for h in ctx.hits}
-        deciding = {d for d in present if d in rule.referenced} | {
-            h.detector for h in ctx.hits
-            if any(r.startswith("category:") and category_matches((r[9:],), h.category) for r in rule.referenced)}
+        deciding = {d for d in present if d in rule.referenced}
+        if rule.ref_categories:
+            deciding.update(h.detector for h in ctx.hits if category_matches(rule.ref_categories, h.category))
         depth = self.categories[category].depth if category in self.categories else 0
         return Contribution(self.rank(rule.grade), rule.grade, category, depth, rule,
                             frozenset(deciding or present))
