@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, NamedTuple
+from typing import Any, Final
 
 from secops.classify.conditions import Cond, EventCtx, WindowUse, category_matches
 from secops.classify.extract import Extractor
@@ -65,15 +65,20 @@ class CompiledRule:
         self.windowed = bool(self.windows)
 
 
-class Contribution(NamedTuple):
-    """One rule's say on an event (a NamedTuple: built for every matching rule on a memo miss)."""
+class Contribution:
+    """One rule's say on an event (a plain class: mypyc builds it by a direct call; one per matching rule on a
+    memo miss, and for every event that carries fields)."""
 
-    rank: int
-    grade: str
-    category: str | None
-    depth: int
-    rule: CompiledRule
-    detectors: frozenset[str]
+    __slots__ = ("category", "depth", "detectors", "grade", "rank", "rule")
+
+    def __init__(self, rank: int, grade: str, category: str | None, depth: int, rule: CompiledRule,
+                 detectors: frozenset[str]) -> None:
+        self.rank = rank
+        self.grade = grade
+        self.category = category
+        self.depth = depth
+        self.rule = rule
+        self.detectors = detectors
 
 
 @dataclass(slots=True)
@@ -94,10 +99,20 @@ class RuleSet:
     _memo: dict[tuple[Any, ...], _Verdict] = field(default_factory=dict)
     _default: Classification = field(init=False)
     _order: dict[str, int] = field(init=False)  # category id -> position in the pack (ties between categories)
+    # category id -> (rank, depth, grade) of its floor grade, for raw and for already-masked findings
+    _floor_raw: dict[str, tuple[int, int, str]] = field(init=False)
+    _floor_masked: dict[str, tuple[int, int, str]] = field(init=False)
 
     def __post_init__(self) -> None:
         self._default = Classification(self.default_grade, None)
         self._order = {cid: i for i, cid in enumerate(self.categories)}
+        self._floor_raw = {}
+        self._floor_masked = {}
+        for cid, cat in self.categories.items():
+            if cat.floor is not None:
+                self._floor_raw[cid] = (self.rank(cat.floor), cat.depth, cat.floor)
+                masked = self.lower(cat.floor)  # a desensitised value is graded one step lower
+                self._floor_masked[cid] = (self.rank(masked), cat.depth, masked)
 
     def reset_windows(self) -> None:
         for rule in self.rules:
@@ -224,38 +239,39 @@ class RuleSet:
             ctx.window[use.slot_id] = use.slot.add(key, ctx.timestamp, hashes)
         return counted_people or all(use.selector is None for use in rule.windows)
 
-    def _item_grade(self, h: Hit) -> str | None:
-        cat = self.categories.get(h.category)
-        if cat is None or cat.floor is None:
-            return None
-        return self.lower(cat.floor) if h.masked else cat.floor
+    def _floor(self, h: Hit) -> tuple[int, int, str] | None:
+        """(rank, depth, grade) of the floor grade of a finding's category, one step lower when masked."""
+        return (self._floor_masked if h.masked else self._floor_raw).get(h.category)
 
     def _from_category(self, rule: CompiledRule, ctx: EventCtx) -> Contribution | None:
-        best: tuple[int, int, str, str] | None = None
+        best_rank = best_depth = 0
+        best_grade = best_category = ""  # "": nothing graded yet
         deciding: set[str] = set()
-        for h in (*ctx.hits, *ctx.masked):
-            grade = self._item_grade(h)
-            if grade is None:
-                continue
-            key = (self.rank(grade), self.categories[h.category].depth, grade, h.category)
-            if best is None or key[:2] > best[:2]:
-                best, deciding = key, {h.detector}
-            elif key[:2] == best[:2]:
-                deciding.add(h.detector)
-                if self._order[key[3]] < self._order[best[3]]:  # a tie: the category declared first wins
-                    best = key
-        if best is None:
+        for pool in (ctx.hits, ctx.masked):
+            for h in pool:
+                floor = self._floor(h)
+                if floor is None:
+                    continue
+                rank, depth, grade = floor
+                if not best_grade or rank > best_rank or (rank == best_rank and depth > best_depth):
+                    best_rank, best_depth, best_grade, best_category = rank, depth, grade, h.category
+                    deciding = {h.detector}
+                elif rank == best_rank and depth == best_depth:
+                    deciding.add(h.detector)
+                    if self._order[h.category] < self._order[best_category]:  # a tie: the category declared first
+                        best_grade, best_category = grade, h.category
+        if not best_grade:
             return None
-        return Contribution(best[0], best[2], best[3], best[1], rule, frozenset(deciding))
+        return Contribution(best_rank, best_grade, best_category, best_depth, rule, frozenset(deciding))
 
     def _top_category(self, ctx: EventCtx) -> str | None:
         best: tuple[int, int] | None = None
         top = None
         for h in ctx.hits:
-            grade = self._item_grade(h)
-            if grade is None:
+            floor = self._floor(h)
+            if floor is None:
                 continue
-            key = (self.rank(grade), self.categories[h.category].depth)
+            key = (floor[0], floor[1])
             # a tie goes to the category declared first in the pack, whatever the order of findings
             if best is None or key > best or (key == best and top is not None
                                               and self._order[h.category] < self._order[top]):
@@ -272,16 +288,21 @@ class RuleSet:
                                            v.matched_rules, v.detectors, v.tags, v.explanation))
 
 
-class _Verdict(NamedTuple):
-    """The part of a classification that rules decide (memoizable)."""
+class _Verdict:
+    """The part of a classification that rules decide (memoizable; a plain class, built by a direct call)."""
 
-    grade: str
-    category: str | None
-    rules: tuple[str, ...] = ()
-    matched_rules: tuple[str, ...] = ()
-    detectors: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    explanation: str = ""
+    __slots__ = ("category", "detectors", "explanation", "grade", "matched_rules", "rules", "tags")
+
+    def __init__(self, grade: str, category: str | None, rules: tuple[str, ...] = (),
+                 matched_rules: tuple[str, ...] = (), detectors: tuple[str, ...] = (), tags: tuple[str, ...] = (),
+                 explanation: str = "") -> None:
+        self.grade = grade
+        self.category = category
+        self.rules = rules
+        self.matched_rules = matched_rules
+        self.detectors = detectors
+        self.tags = tags
+        self.explanation = explanation
 
 
 _new_tuple: Final = tuple.__new__  # a NamedTuple without its Python-level __new__ (hot path; every field given)
