@@ -5,16 +5,17 @@ classes (neither engine has lookaround); the batch buffer starts and ends with a
 consumes exactly one character, which the scanner trims off again. For each shape and start offset only
 the longest end is kept (hyperscan reports every end offset).
 
-Key-led shapes (``exclusive=False``: a literal key alternation, then an open-ended value) are scanned
-without start-of-match tracking. On these two-thirds of the engine's time went to SOM for them (measured:
-3.9 -> 2.6 us per line with the default pack), yet they match rarely; when one does, its leftmost start is
-found afterwards by a second, SOM-tracking database of only those shapes, run over the text up to the end
-of the match. The offsets come out the same as with SOM on every shape.
+Open-ended key-led shapes (``exclusive=False``: a literal key alternation, then a value of no bounded
+length) are scanned without start-of-match tracking. SOM on them took two-thirds of the engine's time
+(measured: 3.9 -> 2.6 us per line with the default pack), yet they match rarely; when one does, its
+leftmost start is found afterwards by a second, SOM-tracking database of only those shapes, run over the
+text up to the end of the match. The offsets come out the same as with SOM on every shape.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from operator import itemgetter
@@ -84,6 +85,28 @@ def _last_char_len(buf: bytes, end: int) -> int:
     return n
 
 
+def open_ended(pattern: str) -> bool:
+    """Whether a pattern has a repeat without an upper bound (``*``, ``+``, ``{n,}``) outside a class."""
+    i = 0
+    in_class = False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            if pattern.startswith("]", i + 1) or pattern.startswith("^]", i + 1):
+                i += 2 if pattern[i + 1] == "]" else 3  # a leading ] is a literal
+                continue
+        elif ch in "*+" or (ch == "{" and re.match(r"\{[0-9]+,\}", pattern[i:])):
+            return True
+        i += 1
+    return False
+
+
 def _keep_longest(found: list[Span], sid: int, start: int, end: int) -> None:
     """Add a span; one already there for the same shape and start gets this (later, so longer) end instead."""
     for i, (s, b, _) in enumerate(found):
@@ -123,8 +146,8 @@ class Scanner:
         self._trim_right = [s.right != "none" for s in self.shapes]
         self._utf8 = [s.utf8 for s in self.shapes]
         self._exclusive = [s.exclusive for s in self.shapes]
-        # key-led shapes: scanned without SOM, their start recovered by ``_late`` (see the module docstring)
-        self._late_start = [late_start and not s.exclusive for s in self.shapes]
+        # open-ended key-led shapes: scanned without SOM, their start recovered by ``_late`` (module docstring)
+        self._late_start = [late_start and not s.exclusive and open_ended(s.pattern) for s in self.shapes]
         self._db: Any = None
         self._late: Any = None
         if self.engine == "hyperscan":

@@ -38,6 +38,29 @@ def test_memoized_verdicts_equal_fresh_evaluation_for_every_event() -> None:
         assert [c.classify_text(t) for t in texts] == expected
 
 
+def test_a_full_memo_drops_its_older_half_and_stays_correct() -> None:
+    c = Classifier.load([DEFAULT_PACK], hmac_key=KEY, clock=FakeClock(NOW))
+    memo = c.ruleset._memo
+    distinct = []  # texts that each add a memo entry
+    for t in _texts():
+        before = len(memo)
+        c.classify_text(t)
+        if len(memo) > before:
+            distinct.append(t)
+    assert len(distinct) >= 9
+    memo.clear()
+    c.ruleset.memo_size = 8
+    for t in distinct[:9]:
+        c.classify_text(t)
+    assert len(memo) == 5  # full at the 9th: the 4 oldest went
+    c.classify_text(distinct[4])  # kept: served from the memo
+    assert len(memo) == 5
+    c.classify_text(distinct[0])  # dropped: evaluated again
+    assert len(memo) == 6
+    expected = [c.classify_text(t, timestamp=NOW) for t in distinct]
+    assert [c.classify_text(t) for t in distinct] == expected
+
+
 def test_memo_tells_a_child_from_an_adult_of_the_same_region() -> None:
     c = Classifier.load([DEFAULT_PACK], hmac_key=KEY, clock=FakeClock(NOW))
     child, adult = "sfzh=46010520150307118X", "sfzh=460105199003071239"

@@ -8,7 +8,7 @@ from bench.corpus import generate
 from secops.classify.detectors.base import Shape
 from secops.classify.extract import Extractor, default_active
 from secops.classify.normalize import normalize
-from secops.classify.scanner import Scanner
+from secops.classify.scanner import Scanner, open_ended
 
 
 @pytest.fixture(scope="module")
@@ -58,3 +58,8 @@ def test_a_value_reaching_over_the_framing_is_rescanned_on_its_own() -> None:
     scanner = Scanner([Shape("a[^;]*b", left="none", right="none")], engine="hyperscan")
     texts = [b"xa", b"b", b"ab", b"a", b"zzb"]
     assert scanner.spans(texts) == [scanner.spans([t])[0] for t in texts] == [[], [], [(0, 0, 2)], [], []]
+
+
+def test_open_ended_patterns() -> None:
+    assert all(open_ended(p) for p in ["a+", "a*", "a{2,}", "(?:ab)+", "[0-9]{6,}x"])
+    assert not any(open_ended(p) for p in ["a{2,3}", r"\+", "[+*]", "[]+]", "[^]+]x", r"[\]+]", "a?", r"\{2,\}"])
