@@ -11,7 +11,8 @@ import logging
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Final
 
 from secops.classify.compile import build
 from secops.classify.ruleset import RuleSet
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 # fields never scanned when an event has no raw text (classification output, ids)
 _SKIP_PREFIXES = ("data.", "event.id", "@timestamp")
 TEXT_FIELDS = ("event.original", "message")
+_NO_FIELDS: Final[Mapping[str, Any]] = MappingProxyType({})  # shared: not a new dict per line
 
 
 def event_text(fields: Mapping[str, Any]) -> str:
@@ -120,7 +122,7 @@ class Classifier:
             hits_out.extend(all_hits)
         now = self.clock.now()
         with self._lock:  # windows are shared state; rule evaluation is cheap next to the scan
-            out = [ruleset.evaluate(hits, fields or {}, ts, now, self._key)
+            out = [ruleset.evaluate(hits, fields or _NO_FIELDS, ts, now, self._key)
                    for hits, (_, fields, ts) in zip(all_hits, items, strict=True)]
         if self.metrics is not None:
             self._count(out)

@@ -81,7 +81,17 @@ class _Plan:
         self.category_sensitive = active.sensitive.get(active.category, False)
 
 
-_Item = tuple[int, Hit, int, int, bool]  # (priority, hit, start, end, exclusive)
+class _Item:
+    """A validated candidate and where it sits (a plain class: built by a direct call, read as struct fields)."""
+
+    __slots__ = ("end", "exclusive", "hit", "priority", "start")
+
+    def __init__(self, priority: int, hit: Hit, start: int, end: int, exclusive: bool) -> None:
+        self.priority = priority
+        self.hit = hit
+        self.start = start
+        self.end = end
+        self.exclusive = exclusive
 
 
 class Extractor:
@@ -103,7 +113,7 @@ class Extractor:
                 continue
             items = [found for sid, start, end in spans
                      if (found := self._candidate(buf, plans[sid], start, end)) is not None]
-            out.append(_resolve(items) if len(items) > 1 else [items[0][1]] if items else [])
+            out.append(_resolve(items) if len(items) > 1 else [items[0].hit] if items else [])
         return out
 
     def _candidate(self, buf: bytes, p: _Plan, start: int, end: int) -> _Item | None:
@@ -133,7 +143,7 @@ class Extractor:
             sensitive = p.category_sensitive
         hit = Hit(p.name, category, verdict.value, confidence, False, verdict.identity, verdict.birth, verdict.region,
                   sensitive)
-        return p.priority, hit, start, end, p.exclusive
+        return _Item(p.priority, hit, start, end, p.exclusive)
 
     @staticmethod
     def _masked(p: _Plan, value: str, start: int, end: int) -> _Item | None:
@@ -142,7 +152,7 @@ class Extractor:
         if not p.exclusive:  # key-led shape: show the value, not the key
             value = _LAST_VALUE.split(value)[-1]
         hit = Hit(p.name, p.category, value, 1.0, masked=True, sensitive=p.sensitive.get(p.category, False))
-        return p.priority, hit, start, end, p.exclusive
+        return _Item(p.priority, hit, start, end, p.exclusive)
 
     def _with_evidence(self, buf: bytes, start: int, a: Active, confidence: float) -> float:
         # the field name right before the value (only when a separator sits within 4 bytes of it), read off
@@ -173,46 +183,51 @@ def _resolve(items: list[_Item]) -> list[Hit]:
     """Overlapping values of exclusive shapes: the higher-priority detector keeps the span. Key-led shapes
     (which contain their key) never conflict. Clusters of overlapping spans are resolved one by one."""
     if _disjoint(items):
-        return [item[1] for item in items]
-    out = [item[1] for item in items if not item[4]]
-    spans = sorted((x for x in items if x[4]), key=_item_start)
+        return [item.hit for item in items]
+    out = [item.hit for item in items if not item.exclusive]
+    spans = sorted((x for x in items if x.exclusive), key=_item_start)
     cluster: list[_Item] = []
     cluster_end = -1
     for item in spans:
-        if cluster and item[2] >= cluster_end:
+        if cluster and item.start >= cluster_end:
             out.extend(_pick(cluster))
             cluster = []
         cluster.append(item)
-        cluster_end = max(cluster_end, item[3]) if len(cluster) > 1 else item[3]
+        cluster_end = max(cluster_end, item.end) if len(cluster) > 1 else item.end
     out.extend(_pick(cluster))
     return out
 
 
 def _item_start(item: _Item) -> int:
-    return item[2]
+    return item.start
 
 
 def _disjoint(items: list[_Item]) -> bool:
     """The common case: matches come sorted by start and no exclusive spans overlap."""
     end = -1
-    for _, _, start, stop, exclusive in items:
-        if exclusive:
-            if start < end:
+    for item in items:
+        if item.exclusive:
+            if item.start < end:
                 return False
-            end = max(end, stop)
+            end = max(end, item.end)
     return True
 
 
 def _pick(cluster: list[_Item]) -> list[Hit]:
     if len(cluster) < 2:
-        return [item[1] for item in cluster]
+        return [item.hit for item in cluster]
     kept: list[tuple[int, int]] = []
     out: list[Hit] = []
-    for _, hit, start, stop, _ in sorted(cluster, key=lambda x: (-x[0], x[2])):
+    for item in sorted(cluster, key=_by_priority):
+        start, stop = item.start, item.end
         if not any(start < e and s < stop for s, e in kept):
             kept.append((start, stop))
-            out.append(hit)
+            out.append(item.hit)
     return out
+
+
+def _by_priority(item: _Item) -> tuple[int, int]:
+    return -item.priority, item.start
 
 
 def default_active() -> list[Active]:
