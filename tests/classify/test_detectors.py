@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import ipaddress
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from secops.classify.detectors import ipv6
 from secops.classify.extract import Extractor, default_active
 from secops.classify.types import Hit
 
@@ -172,3 +177,23 @@ def test_re2_fallback_finds_the_same_as_hyperscan(extractor: Extractor) -> None:
     assert [sorted(h.masked_value for h in hits) for hits in fallback.extract(texts)] == [
         sorted(h.masked_value for h in hits) for hits in extractor.extract(texts)]
     assert fallback.scanner.engine == "re2"
+
+
+_HEXTETS = st.sampled_from(["0", "00", "0000", "1", "a", "ffff", "FFFF", "fe80", "fc00", "fd12", "2001", "db8", "10",
+                            "2", "100", "a00", "c0a8", "7f00", "ac10", "abcd", "12345", ""])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_HEXTETS, min_size=1, max_size=9), st.integers(min_value=-1, max_value=9))
+def test_ipv6_parsing_agrees_with_ipaddress(parts: list[str], gap: int) -> None:
+    value = ":".join(parts) if gap < 0 else ":".join(parts[:gap]) + "::" + ":".join(parts[gap:])
+    expected = None
+    if value.count(":") >= 2 and value != "::":
+        try:
+            ip = ipaddress.IPv6Address(value)
+            private = ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_unspecified
+            expected = (ip.compressed, "private" if private else "public")
+        except ValueError:
+            pass
+    verdict = ipv6.validate(value, {})
+    assert (None if verdict is None else (verdict.value, verdict.variant)) == expected
