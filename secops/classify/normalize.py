@@ -99,8 +99,8 @@ def normalize(text: str) -> str:
         text = _cef_labels(text)
     if "%" in text:
         text = _PCT_RUN.sub(_percent_decoded, text)
-    if "\\u" in text:
+    if "\\" in text and "\\u" in text:  # a one-character search first: fast on wide (non-ASCII) strings
         text = _JSON_ESCAPE.sub(_unescape, text)
-    if not text.isascii():
+    if not text.isascii() and not unicodedata.is_normalized("NFKC", text):  # the check alone is cheaper
         text = unicodedata.normalize("NFKC", text)
     return text
