@@ -34,7 +34,7 @@ def key_before(text: str, start: int) -> str:
 
 
 def _table(chars: bytes) -> bytes:
-    return bytes(1 if c in chars else 0 for c in range(256))
+    return bytes([1 if c in chars else 0 for c in range(256)])
 
 
 # byte classes as 256-entry tables (one index per byte on the hot path)
