@@ -248,8 +248,10 @@ class Scanner:
         if not reported:
             return []
         found = self._trimmed(buf, reported, 1)
-        assert found is not None  # nothing to reach over in a text scanned alone
-        return found
+        if found is None:  # an unguarded user pattern whose value took the framing newline: start after it
+            found = self._trimmed(buf, [(sid, start if self._trim_left[sid] else max(start, 1), end)
+                                        for sid, start, end in reported], 1)
+        return found or []
 
     def _trimmed(self, buf: bytes, reported: list[Span], base: int) -> list[Span] | None:
         """Guards trimmed off, offsets made relative to the text at ``base``, and per shape and start only the

@@ -63,3 +63,10 @@ def test_a_value_reaching_over_the_framing_is_rescanned_on_its_own() -> None:
 def test_open_ended_patterns() -> None:
     assert all(open_ended(p) for p in ["a+", "a*", "a{2,}", "(?:ab)+", "[0-9]{6,}x"])
     assert not any(open_ended(p) for p in ["a{2,3}", r"\+", "[+*]", "[]+]", "[^]+]x", r"[\]+]", "a?", r"\{2,\}"])
+
+
+def test_an_unguarded_pattern_taking_the_framing_newline_starts_at_the_text() -> None:
+    # a user pattern (boundaries: none) whose value class takes newlines: never a value outside the text
+    scanner = Scanner([Shape(r"\s*foo", left="none", right="none")], engine="hyperscan")
+    texts = [b"foo", b"x foo", b"bar"]
+    assert scanner.spans(texts) == [scanner.spans([t])[0] for t in texts] == [[(0, 0, 3)], [(0, 1, 5)], []]
