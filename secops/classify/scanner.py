@@ -206,13 +206,8 @@ class Scanner:
         to be scanned again on its own, so the offsets are those of one engine call per text."""
         if self.engine != "hyperscan":
             return [[(m.shape, m.start, m.end) for m in per_text] for per_text in self._grouped_re2(texts)]
-        reported: list[Span] = []
-
-        def on_match(sid: int, start: int, end: int, flags: int, ctx: object) -> None:
-            reported.append((sid, start, end))
-
         buf = b"\n" + b"\n".join(texts) + b"\n"
-        self._db.scan(buf, match_event_handler=on_match)
+        reported = self._reported(buf)
         out: list[list[Span]] = []
         if not reported:
             for _ in texts:
@@ -236,15 +231,20 @@ class Scanner:
             k = j
         return out
 
-    def _alone(self, text: bytes) -> list[Span]:
-        """The spans of one text scanned on its own (a match in the batch reached over its framing)."""
+    def _reported(self, buf: bytes) -> list[Span]:
+        """What the engine reports over ``buf``: (shape, start, end) with the guards, as reported."""
         reported: list[Span] = []
 
         def on_match(sid: int, start: int, end: int, flags: int, ctx: object) -> None:
             reported.append((sid, start, end))
 
-        buf = b"\n" + text + b"\n"
         self._db.scan(buf, match_event_handler=on_match)
+        return reported
+
+    def _alone(self, text: bytes) -> list[Span]:
+        """The spans of one text scanned on its own (a match in the batch reached over its framing)."""
+        buf = b"\n" + text + b"\n"
+        reported = self._reported(buf)
         if not reported:
             return []
         found = self._trimmed(buf, reported, 1)
