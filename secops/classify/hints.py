@@ -12,25 +12,10 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Final
 
-# matched on the reversed text before a value, so the match is anchored and cheap
-_KEY_REVERSED: Final = re.compile(
-    r"^[ \t]{0,2}[\"']?[ \t]{0,2}[=:][ \t]{0,2}[\"']?(?P<key>[A-Za-z0-9_.\-\[\]@]{1,49}|[\u4e00-\u9fa5]{1,12})"
-    r"|^>(?P<xml>[A-Za-z0-9_.\-]{1,49})<"
-)
 _SPLIT: Final = re.compile(r"[._\-\[\]@]+")
 _CAMEL: Final = re.compile(r"[a-z0-9]+|[A-Z][a-z0-9]*")
 ROLE_PREFIXES: Final[tuple[str, ...]] = ("djr", "czr", "fddbr", "fr", "lxr", "hz", "br", "jhr", "sqr", "brlxr")
 WINDOW_CHARS: Final = 64
-
-
-def key_before(text: str, start: int) -> str:
-    """The key token right before ``text[start]``, or "" when the value does not follow a key."""
-    m = _KEY_REVERSED.match(text[max(0, start - WINDOW_CHARS):start][::-1])
-    if m is None:
-        return ""
-    key = (m.group("key") or m.group("xml"))[::-1]
-    return key if not key[0].isdigit() else ""
-
 
 
 def _table(chars: bytes) -> bytes:
@@ -46,9 +31,10 @@ _BLANK: Final = _table(b" \t")
 
 
 def key_before_utf8(buf: bytes, start: int, gap: int = WINDOW_CHARS) -> str:
-    """``key_before`` read straight off UTF-8 bytes (``buf[:start]``), without decoding or reversing a
-    window: the same grammar, walked backwards. ``gap`` bounds how many blanks and quotes may sit between
-    the separator and the value."""
+    """The key token right before ``buf[start]`` (UTF-8 bytes), or "" when the value does not follow a key:
+    ``[ \\t]{0,2}["']?[ \\t]{0,2}[=:][ \\t]{0,2}["']?`` then ``[A-Za-z0-9_.\\-\\[\\]@]{1,49}`` or up to 12 Han
+    characters, or ``<key>`` (XML), read backwards without decoding a window; a key never starts with a digit.
+    ``gap`` bounds how many blanks and quotes may sit between the separator and the value."""
     j = start - 1
     if j < 0:
         return ""

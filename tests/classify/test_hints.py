@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from secops.classify.hints import HintIndex, key_before, key_before_utf8
+from secops.classify.hints import HintIndex, key_before_utf8
+
+# the regex form the byte reader replaced, kept as its oracle: matched on the reversed text before a value
+_KEY_REVERSED = re.compile(
+    r"^[ \t]{0,2}[\"']?[ \t]{0,2}[=:][ \t]{0,2}[\"']?(?P<key>[A-Za-z0-9_.\-\[\]@]{1,49}|[\u4e00-\u9fa5]{1,12})"
+    r"|^>(?P<xml>[A-Za-z0-9_.\-]{1,49})<"
+)
+
+
+def key_before(text: str, start: int) -> str:
+    m = _KEY_REVERSED.match(text[max(0, start - 64):start][::-1])
+    if m is None:
+        return ""
+    key = (m.group("key") or m.group("xml"))[::-1]
+    return key if not key[0].isdigit() else ""
 
 PIECES = ["a", "Z", "0", "9", "_", ".", "-", "[", "]", "@", "<", ">", "=", ":", " ", "\t", '"', "'", "姓", "名",
           "\u4e00", "\u9fa5", "\u9fa6", "\u3000", "é", ",", "sfzh", "身份证号", "ip", "x" * 30, "y" * 49, "  "]
