@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.stamp-install
 APT_STAMP := $(VENV)/.stamp-apt
 APT_PACKAGES := mosquitto mosquitto-clients prometheus prometheus-alertmanager rsyslog bsdutils \
-	chromium fonts-wqy-zenhei
+	chromium fonts-wqy-zenhei libhyperscan-dev pkg-config
 
 .PHONY: run test lint typecheck unit bench deps apt-deps native clean
 
@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 
 deps: $(STAMP)
 
-# Debian packages the tests start as real peers. Installed only when missing.
+# Debian packages the tests start as real peers, and libhs for the C scanner `make native` builds. Installed
+# only when missing.
 $(APT_STAMP): Makefile
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -28,8 +29,9 @@ $(APT_STAMP): Makefile
 
 apt-deps: $(APT_STAMP)
 
-# The classification hot path compiled with mypyc into build/native/ (secops/native.py). Cheap when the
-# build matches the sources; the daemon falls back to pure Python whenever it does not.
+# The classification hot path compiled with mypyc into build/native/ (secops/native.py), with the C scanner
+# when libhs is installed (`make test` installs it; Debian: libhyperscan-dev). Cheap when the build matches
+# the sources; the daemon falls back to pure Python whenever it does not.
 native: $(STAMP)
 	$(BIN)/python tools/build_native.py
 

@@ -1,7 +1,8 @@
 """Compiled (mypyc) builds of the classification hot path, used only while they match the sources.
 
-``make`` compiles the modules in ``NATIVE_MODULES`` with mypyc into ``build/native/`` and records the
-SHA-256 of every source in ``manifest.json`` (``tools/build_native.py``). A package on the hot path calls
+``make`` compiles the modules in ``NATIVE_MODULES`` with mypyc into ``build/native/``, and the C scanner
+``secops/classify/_hsscan.c`` when the system has libhs, and records the SHA-256 of every source and the libhs
+version in ``manifest.json`` (``tools/build_native.py``). A package on the hot path calls
 ``extend_path`` from its ``__init__``: when the whole build is fresh for this interpreter, the build
 directory goes in front of the package's ``__path__``, so its submodules import the compiled form. Any
 edited source, another Python, or ``SECOPS_PURE_PYTHON=1`` keeps every module pure Python: a stale build is
@@ -60,6 +61,10 @@ NATIVE_MODULES = (
 )
 
 
+# C sources built with them: the scanner's hyperscan binding, when the system has libhs (tools/build_native.py)
+C_SOURCES = ("secops/classify/_hsscan.c",)
+
+
 def source_digest(relative: str) -> str:
     return hashlib.sha256((ROOT / relative).read_bytes()).hexdigest()
 
@@ -67,7 +72,7 @@ def source_digest(relative: str) -> str:
 def expected_manifest() -> dict[str, object]:
     """What a build of the current sources for this interpreter records."""
     return {"cache_tag": sys.implementation.cache_tag, "soabi": _soabi(),
-            "modules": {m: source_digest(m) for m in NATIVE_MODULES}}
+            "modules": {m: source_digest(m) for m in (*NATIVE_MODULES, *C_SOURCES)}}
 
 
 def _soabi() -> str:
@@ -98,7 +103,9 @@ def judge(recorded: dict[str, object], expected: dict[str, object]) -> tuple[boo
         return False, "pure Python (the native build is for another Python)"
     if recorded.get("modules") != expected["modules"]:
         return False, "pure Python (the native build is stale: sources changed since; `make native`)"
-    return True, f"native (mypyc, {len(NATIVE_MODULES)} modules)"
+    hyperscan = recorded.get("libhs")
+    scanner = f"; C scanner on hyperscan {hyperscan}" if hyperscan else "; no C scanner (built without libhs)"
+    return True, f"native (mypyc, {len(NATIVE_MODULES)} modules{scanner})"
 
 
 def extend_path(package: str, path: list[str]) -> None:

@@ -10,6 +10,12 @@ length) are scanned without start-of-match tracking. SOM on them took two-thirds
 (measured: 3.9 -> 2.6 us per line with the default pack), yet they match rarely; when one does, its
 leftmost start is found afterwards by a second, SOM-tracking database of only those shapes, run over the
 text up to the end of the match. The offsets come out the same as with SOM on every shape.
+
+When ``make native`` built the C module ``_hsscan`` (against the system libhs), the engine runs through it:
+its callback only appends to a C array, and ``Batch.spans`` does what ``Scanner.spans`` does below, in C.
+python-hyperscan's callback into Python for every match, taking the GIL back each time, had cost more than
+the engine itself. The Python path stays as the fallback (no build, or ``SECOPS_PURE_PYTHON=1``) and as the
+oracle the tests hold the C module to.
 """
 
 from __future__ import annotations
@@ -31,6 +37,12 @@ try:  # hyperscan wheels exist for x86_64 only; RE2 is the fallback elsewhere
     import hyperscan as _hs
 except ImportError:  # pragma: no cover - depends on the platform
     _hs = None
+
+_native: Any
+try:  # the C module, present when the native build is fresh and was built with libhs (module docstring)
+    from secops.classify import _hsscan as _native
+except ImportError:
+    _native = None
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +138,13 @@ def check_linear(pattern: str, *, utf8: bool = True, caseless: bool = False) -> 
             db.compile(expressions=[pattern.encode()], ids=[0], elements=1, flags=[flags])
         except _hs.error as err:
             return f"hyperscan: {err}"
+    if _native is not None:
+        flags = _native.HS_FLAG_SOM_LEFTMOST | (_native.HS_FLAG_UTF8 if utf8 else 0)
+        flags |= _native.HS_FLAG_CASELESS if caseless else 0
+        try:
+            _native.Database([pattern.encode()], [0], [flags])
+        except _native.error as err:
+            return f"hyperscan {_native.version().split()[0]}: {err}"
     try:
         options = _re2.Options()
         options.log_errors = False
@@ -138,9 +157,14 @@ def check_linear(pattern: str, *, utf8: bool = True, caseless: bool = False) -> 
 class Scanner:
     """Scans many texts with all shapes in one engine call per batch."""
 
-    def __init__(self, shapes: Sequence[Shape], *, engine: str = "auto", late_start: bool = True) -> None:
+    def __init__(self, shapes: Sequence[Shape], *, engine: str = "auto", late_start: bool = True,
+                 binding: str = "auto") -> None:
         self.shapes = tuple(shapes)
-        self.engine = "hyperscan" if engine in ("auto", "hyperscan") and _hs is not None else "re2"
+        hyperscan = _hs is not None or _native is not None
+        self.engine = "hyperscan" if engine in ("auto", "hyperscan") and hyperscan else "re2"
+        # "c": secops's own C module; "python": python-hyperscan (the fallback, and the tests' oracle)
+        native = self.engine == "hyperscan" and _native is not None and binding in ("auto", "c")
+        self.binding = "c" if native else "python" if self.engine == "hyperscan" else ""
         self._wrapped = [wrap(s) for s in self.shapes]
         self._trim_left = [s.left != "none" for s in self.shapes]
         self._trim_right = [s.right != "none" for s in self.shapes]
@@ -150,24 +174,31 @@ class Scanner:
         self._late_start = [late_start and not s.exclusive and open_ended(s.pattern) for s in self.shapes]
         self._db: Any = None
         self._late: Any = None
+        self._batch: Any = None
         if self.engine == "hyperscan":
             self._db = self._compile_hs(list(range(len(self.shapes))), som=[not x for x in self._late_start])
             late = [i for i, x in enumerate(self._late_start) if x]
             self._late = self._compile_hs(late, som=[True] * len(self.shapes)) if late else None
+            if self.binding == "c":
+                self._batch = _native.Batch(self._db, self._late, bytes(self._trim_left), bytes(self._trim_right),
+                                            bytes(self._utf8), bytes(self._late_start))
         self._re2: list[Any] = [] if self.engine == "hyperscan" else self._compile_re2()
 
     def _compile_hs(self, ids: list[int], *, som: list[bool]) -> Any:
         """A database of the shapes ``ids``; ``som[i]`` False scans shape i without start tracking."""
-        assert _hs is not None
+        hs = _native if self.binding == "c" else _hs
         flags = []
         for i in ids:
             shape = self.shapes[i]
-            f = (0 if not som[i] else _hs.HS_FLAG_SOM_LEFTMOST) | (_hs.HS_FLAG_UTF8 if shape.utf8 else 0)
-            flags.append(f | (_hs.HS_FLAG_CASELESS if shape.caseless else 0))
-        db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
+            f = (0 if not som[i] else hs.HS_FLAG_SOM_LEFTMOST) | (hs.HS_FLAG_UTF8 if shape.utf8 else 0)
+            flags.append(f | (hs.HS_FLAG_CASELESS if shape.caseless else 0))
+        expressions = [self._wrapped[i].encode() for i in ids]
         try:
-            db.compile(expressions=[self._wrapped[i].encode() for i in ids], ids=ids, elements=len(ids), flags=flags)
-        except _hs.error as err:
+            if self.binding == "c":
+                return _native.Database(expressions, ids, flags)
+            db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
+            db.compile(expressions=expressions, ids=ids, elements=len(ids), flags=flags)
+        except (hs.error, ValueError) as err:
             raise PatternError(f"hyperscan refused the detector shapes: {err}") from err
         return db
 
@@ -206,8 +237,10 @@ class Scanner:
         to be scanned again on its own, so the offsets are those of one engine call per text."""
         if self.engine != "hyperscan":
             return [[(m.shape, m.start, m.end) for m in per_text] for per_text in self._grouped_re2(texts)]
+        if self._batch is not None:
+            return self._spans_c(texts)
         buf = b"\n" + b"\n".join(texts) + b"\n"
-        reported = self._reported(buf)
+        reported = self.reported(buf)
         out: list[list[Span]] = []
         if not reported:
             for _ in texts:
@@ -231,8 +264,20 @@ class Scanner:
             k = j
         return out
 
-    def _reported(self, buf: bytes) -> list[Span]:
+    def _spans_c(self, texts: Sequence[bytes]) -> list[list[Span]]:
+        """``spans`` by the C module; the texts it hands back are rescanned alone here, as below."""
+        spans: list[list[Span]]
+        alone: list[int]
+        spans, alone = self._batch.spans(texts if isinstance(texts, list) else list(texts))
+        for i in alone:
+            spans[i] = self._alone(texts[i])
+        return spans
+
+    def reported(self, buf: bytes) -> list[Span]:
         """What the engine reports over ``buf``: (shape, start, end) with the guards, as reported."""
+        if self.binding == "c":
+            found: list[Span] = self._db.scan(buf)
+            return found
         reported: list[Span] = []
 
         def on_match(sid: int, start: int, end: int, flags: int, ctx: object) -> None:
@@ -244,9 +289,10 @@ class Scanner:
     def _alone(self, text: bytes) -> list[Span]:
         """The spans of one text scanned on its own (a match in the batch reached over its framing)."""
         buf = b"\n" + text + b"\n"
-        reported = self._reported(buf)
+        reported = self.reported(buf)
         if not reported:
             return []
+        reported.sort(key=_span_end)  # as in the batch: the late starts are looked up to the last end
         found = self._trimmed(buf, reported, 1)
         if found is None:  # an unguarded user pattern whose value took the framing newline: start after it
             found = self._trimmed(buf, [(sid, start if self._trim_left[sid] else max(start, 1), end)
@@ -304,6 +350,10 @@ class Scanner:
         only on the bytes before its end."""
         starts: dict[tuple[int, int], int] = {}
         offset = base - 1
+        if self.binding == "c":
+            for sid, start, stop in self._late.scan(buf[offset:end]):
+                starts[(sid, stop + offset)] = start + offset
+            return starts
 
         def on_match(sid: int, start: int, stop: int, flags: int, ctx: object) -> None:
             starts[(sid, stop + offset)] = start + offset

@@ -10,6 +10,7 @@ from pathlib import Path
 import secops.classify.extract
 from bench.corpus import generate
 from secops import native
+from secops.classify.extract import Extractor, default_active
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,6 +34,9 @@ def test_make_test_runs_the_compiled_hot_path() -> None:
     assert ok, f"{why}: run `make native` (tools/build_native.py)"
     assert secops.classify.extract.__file__ is not None
     assert secops.classify.extract.__file__.endswith(".so")
+    # and the C scanner: `make test` installs libhs (libhyperscan-dev) before building
+    assert "C scanner on hyperscan" in why, why
+    assert Extractor(default_active()).scanner.binding == "c"
 
 
 def _scan(path: Path, *, pure: bool) -> bytes:
