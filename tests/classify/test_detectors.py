@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from secops.classify.detectors import ipv6
+from secops.classify.detectors import ipv4, ipv6
 from secops.classify.extract import Extractor, default_active
 from secops.classify.types import Hit
 
@@ -196,4 +196,23 @@ def test_ipv6_parsing_agrees_with_ipaddress(parts: list[str], gap: int) -> None:
         except ValueError:
             pass
     verdict = ipv6.validate(value, {})
+    assert (None if verdict is None else (verdict.value, verdict.variant)) == expected
+
+
+_OCTETS = st.sampled_from(["0", "00", "01", "1", "9", "10", "99", "100", "127", "169", "172", "192", "254", "255",
+                           "256", "300", "999", "010", "16", "31", "32", "64", "168", "", "1000", "2a"])
+_PRIVATE_V4 = [ipaddress.IPv4Network(n) for n in ("0.0.0.0/8", "10.0.0.0/8", "127.0.0.0/8", "172.16.0.0/12",
+                                                    "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10")]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_OCTETS, min_size=1, max_size=5), st.sampled_from([".", ".", ".", ",", ".."]))
+def test_ipv4_validation_agrees_with_ipaddress(parts: list[str], dot: str) -> None:
+    value = dot.join(parts)
+    try:
+        ip = ipaddress.IPv4Address(value)  # strict: four decimal octets, 0-255, no leading zeros
+        expected = (value, "private" if any(ip in net for net in _PRIVATE_V4) else "public")
+    except ValueError:
+        expected = None
+    verdict = ipv4.validate(value, {})
     assert (None if verdict is None else (verdict.value, verdict.variant)) == expected

@@ -12,14 +12,34 @@ def _internal(a: int, b: int) -> bool:
 
 
 def validate(value: str, params: Params) -> Verdict | None:
-    parts = value.split(".")
-    if len(parts) != 4:
-        return None
-    for p in parts:  # a plain loop: this runs for nearly every log line; parts are 1-3 ASCII digits
-        if len(p) > 1 and (p[0] == "0" or (len(p) == 3 and p > "255")):
+    """Four dot-separated decimal octets, each 0-255 without a leading zero. Read by code point (compiled,
+    ``ord(value[i])`` is one load): this runs for nearly every log line, and splitting into strings and
+    ``int()`` on each cost several times as much."""
+    first = second = 0
+    octet = 0  # index of the octet being read
+    number = 0
+    digits = 0
+    for i in range(len(value)):
+        c = ord(value[i])
+        if 48 <= c <= 57:  # 0-9
+            if digits == 1 and number == 0:  # a leading zero
+                return None
+            number = number * 10 + c - 48
+            digits += 1
+            if number > 255:
+                return None
+        elif c == 46 and digits and octet < 3:  # "."
+            if octet == 0:
+                first = number
+            elif octet == 1:
+                second = number
+            octet += 1
+            number = digits = 0
+        else:
             return None
-    variant = "private" if _internal(int(parts[0]), int(parts[1])) else "public"
-    return Verdict(value, 0.8, variant)
+    if octet != 3 or not digits:
+        return None
+    return Verdict(value, 0.8, "private" if _internal(first, second) else "public")
 
 
 DETECTOR = Detector(
