@@ -288,8 +288,8 @@ class RuleSet:
 
     def _classification(self, v: _Verdict, tally: _Tally) -> Classification:
         counts, samples, already, people = tally
-        return _new_tuple(Classification, (v.grade, v.category, counts, {k: tuple(s) for k, s in samples.items()},
-                                           already, _subjects(people, self.subject_ranks) if people else 0, v.rules,
+        subjects = _subjects(people, self.subject_ranks) if people else 0
+        return _new_tuple(Classification, (v.grade, v.category, counts, samples, already, subjects, v.rules,
                                            v.matched_rules, v.detectors, v.tags, v.explanation))
 
 
@@ -318,14 +318,14 @@ def _explain(c: Contribution) -> str:
     return f"{c.rule.id}: {text}" + (f" [{c.rule.basis}]" if c.rule.basis else "")
 
 
-_Tally = tuple[dict[str, int], dict[str, list[str]], dict[str, int], dict[str, set[str]]]
+_Tally = tuple[dict[str, int], dict[str, tuple[str, ...]], dict[str, int], dict[str, set[str]]]
 
 
 def _tally(hits: Sequence[Hit]) -> _Tally:
     """Raw values per detector, up to MAX_SAMPLES distinct masked samples per detector, already-masked
     values per detector, and the distinct identities per detector (one pass)."""
     counts: dict[str, int] = {}
-    samples: dict[str, list[str]] = {}
+    samples: dict[str, tuple[str, ...]] = {}  # as the Classification holds them (one sample, nearly always)
     already: dict[str, int] = {}
     people: dict[str, set[str]] = {}
     for h in hits:
@@ -336,9 +336,9 @@ def _tally(hits: Sequence[Hit]) -> _Tally:
         counts[detector] = counts.get(detector, 0) + 1
         seen = samples.get(detector)
         if seen is None:
-            samples[detector] = [mask(detector, h.value)]
+            samples[detector] = (mask(detector, h.value),)
         elif len(seen) < MAX_SAMPLES and (shown := mask(detector, h.value)) not in seen:
-            seen.append(shown)
+            samples[detector] = (*seen, shown)
         if h.identity:
             ids = people.get(detector)
             if ids is None:
