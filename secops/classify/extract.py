@@ -76,8 +76,8 @@ class _Plan:
         self.priority = detector.priority
         self.name = active.name
         self.category = active.category
-        self.variants = active.variants
-        self.sensitive = active.sensitive
+        self.variants: dict[str, str] = dict(active.variants)  # plain dicts: compiled, .get is a direct call
+        self.sensitive: dict[str, bool] = dict(active.sensitive)
         self.category_sensitive = active.sensitive.get(active.category, False)
 
 

@@ -126,9 +126,14 @@ def luhn(digits: str) -> bool:
 def vin(value: str) -> bool:
     """ISO 3779 VIN with the position-9 check digit (carried by Chinese and North American VINs)."""
     v = value.upper()
-    if len(v) != 17 or any(c not in _VIN_TRANSLIT for c in v):
+    if len(v) != 17:
         return False
-    total = sum(_VIN_TRANSLIT[c] * w for c, w in zip(v, _VIN_WEIGHTS, strict=True))
+    total = 0
+    for i in range(17):  # a plain loop (runs on every 17-character candidate)
+        n = _VIN_TRANSLIT.get(v[i], -1)
+        if n < 0:
+            return False
+        total += n * _VIN_WEIGHTS[i]
     r = total % 11
     return v[8] == ("X" if r == 10 else str(r))
 

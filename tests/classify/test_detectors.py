@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from secops.classify import validators
 from secops.classify.detectors import ipv4, ipv6
 from secops.classify.extract import Extractor, default_active
 from secops.classify.types import Hit
@@ -216,3 +217,22 @@ def test_ipv4_validation_agrees_with_ipaddress(parts: list[str], dot: str) -> No
         expected = None
     verdict = ipv4.validate(value, {})
     assert (None if verdict is None else (verdict.value, verdict.variant)) == expected
+
+
+def _vin_reference(value: str) -> bool:  # ISO 3779, as written before the plain loop
+    translit = {**{str(d): d for d in range(10)}, **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
+                **dict(zip("JKLMN", range(1, 6), strict=True)), "P": 7, "R": 9,
+                **dict(zip("STUVWXYZ", range(2, 10), strict=True))}
+    weights = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
+    v = value.upper()
+    if len(v) != 17 or any(c not in translit for c in v):
+        return False
+    r = sum(translit[c] * w for c, w in zip(v, weights, strict=True)) % 11
+    return v[8] == ("X" if r == 10 else str(r))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="0123456789ABHJPRXZIOQa-", min_size=16, max_size=18), st.integers(0, 10))
+def test_vin_check_digit_agrees_with_the_reference(body: str, check: int) -> None:
+    value = body[:8] + ("X" if check == 10 else str(check)) + body[9:] if len(body) == 17 else body
+    assert validators.vin(value) == _vin_reference(value)
