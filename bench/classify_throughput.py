@@ -5,6 +5,8 @@
 * ours        - ``secops scan``'s path on raw text, no parse: normalize, one hyperscan scan per line, exact
                 validators on candidates only, field hints from the key token before each value, grading
                 rules, one JSON line out per input line (``scan_stream``).
+* ours-pyhs   - ours with the scanner on python-hyperscan (a Python callback per match) instead of the C
+                module (secops/classify/_hsscan.c); only when the C module is built. Shows what it brings.
 * naive       - the usual hand-written classifier: parse the line into fields (secops.parse, format
                 ``auto``), then for every field value and every type Python ``re.finditer`` with ASCII
                 lookarounds plus the same exact validators; no grading, no output.
@@ -41,6 +43,7 @@ from secops.classify import validators as v
 from secops.classify.cli import scan_stream
 from secops.classify.engine import Classifier
 from secops.classify.normalize import normalize
+from secops.classify.scanner import Scanner
 from secops.errors import ParseError
 from secops.parse import ParserOptions, build_parser
 
@@ -172,7 +175,19 @@ def memory(classifier: Classifier, data: list[bytes], total: int) -> list[tuple[
     return samples
 
 
-def interleaved(classifier: Classifier, data: list[bytes], rounds: int = 10) -> dict[str, float]:
+def on_python_hyperscan(classifier: Classifier) -> Classifier | None:
+    """Another classifier of the same rules whose scanner runs through python-hyperscan, or None when the C
+    module is not in use (then ours already does)."""
+    if classifier.ruleset.extractor.scanner.binding != "c":
+        return None
+    other = Classifier.load([ROOT / "rules" / "classification"], hmac_key=KEY)
+    extractor = other.ruleset.extractor
+    extractor.scanner = Scanner(extractor.scanner.shapes, engine="hyperscan", binding="python")
+    return other
+
+
+def interleaved(classifier: Classifier, data: list[bytes], rounds: int = 10,
+                pyhs: Classifier | None = None) -> dict[str, float]:
     """Seconds per method over ``data``, measured in alternating chunks so load drift hits all alike."""
     methods: dict[str, Callable[[list[bytes]], int]] = {
         "ours": lambda chunk: run_ours(classifier, chunk),
@@ -180,6 +195,8 @@ def interleaved(classifier: Classifier, data: list[bytes], rounds: int = 10) -> 
         "naive": run_naive,
         "naive-line": run_naive_line,
     }
+    if pyhs is not None:
+        methods["ours-pyhs"] = lambda chunk: run_ours(pyhs, chunk)
     totals = dict.fromkeys(methods, 0.0)
     size = max(1, len(data) // rounds)
     names = list(methods)
@@ -192,14 +209,17 @@ def interleaved(classifier: Classifier, data: list[bytes], rounds: int = 10) -> 
     return totals
 
 
-def report(title: str, classifier: Classifier, data: list[bytes]) -> None:
+def report(title: str, classifier: Classifier, data: list[bytes], pyhs: Classifier | None = None) -> None:
     mb = sum(len(d) + 1 for d in data) / 1e6
-    t = interleaved(classifier, data)
+    t = interleaved(classifier, data, pyhs=pyhs)
     print(f"{title}: {len(data)} lines, {mb:.1f} MB, engine {classifier.ruleset.extractor.scanner.engine}")
     for name, seconds in t.items():
         print(f"  {name:<10} {seconds:7.2f} s  {len(data) / seconds:9.0f} lines/s  {mb / seconds:6.1f} MB/s")
     print(f"  ours vs naive: {t['naive'] / t['ours']:.1f}x faster (vs naive-line {t['naive-line'] / t['ours']:.1f}x); "
           f"ours vs floor: {t['floor'] / t['ours']:.2f}x (>= 1.0 means no slower than the floor)")
+    if "ours-pyhs" in t:
+        print(f"  the C scanner: ours {t['ours-pyhs'] / t['ours']:.2f}x as fast as on python-hyperscan "
+              f"(which is {t['naive'] / t['ours-pyhs']:.1f}x naive)")
 
 
 MODULE = "bench.classify_throughput"
@@ -259,10 +279,13 @@ def main() -> None:
     classifier = Classifier.load([ROOT / "rules" / "classification"], hmac_key=KEY)
     dense = corpus(args.lines)
     check_ours(classifier, dense[:2000])  # and warms caches
+    pyhs = on_python_hyperscan(classifier)
+    if pyhs is not None:
+        check_ours(pyhs, dense[:2000])
     gcpolicy.settle()  # as `secops scan` does once its rules are loaded (every method below runs under it)
     report("dense corpus (35% of lines carry 1-3 planted values, 30% decoys; an IP on every line)",
-           classifier, dense)
-    report("realistic density (8% of lines carry planted values)", classifier, corpus(args.lines, 0.08))
+           classifier, dense, pyhs)
+    report("realistic density (8% of lines carry planted values)", classifier, corpus(args.lines, 0.08), pyhs)
     if args.memory_lines:
         samples = memory(classifier, dense, args.memory_lines)
         print("RSS while scanning:", ", ".join(f"{n // 1000}k={kib / 1024:.0f}MiB" for n, kib in samples))
